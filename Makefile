@@ -1,0 +1,39 @@
+# `make run` sets everything up and serves the app; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := agenda
+
+.PHONY: run test bench lint venv serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Reinstall only when the project's dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(BIN)/flask db upgrade --directory migrations
+	$(BIN)/flask agenda demo --if-empty
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	AGENDA_SESSION_COOKIE_SECURE=false AGENDA_REMEMBER_COOKIE_SECURE=false \
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'agenda:create_app()'
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check agenda solver tests
+
+bench: venv
+	$(BIN)/python -m solver bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

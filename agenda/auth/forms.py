@@ -1,0 +1,65 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from ..forms import BaseForm, MultiCheckboxField
+from ..languages import LANGUAGES
+
+PASSWORD_RULES = [DataRequired(), Length(min=10, max=200)]
+
+
+class LoginForm(BaseForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class RegisterForm(BaseForm):
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)]
+    )
+    display_name = StringField(
+        _l("Display name"),
+        description=_l("Shown to other participants. A pseudonym is fine."),
+        validators=[DataRequired(), Length(max=80)],
+    )
+    password = PasswordField(
+        _l("Password"), description=_l("At least 10 characters."), validators=PASSWORD_RULES
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    invite_code = StringField(_l("Invite code"), validators=[Optional(), Length(max=64)])
+
+
+class ProfileForm(BaseForm):
+    display_name = StringField(
+        _l("Display name"),
+        description=_l("Shown to other participants. A pseudonym is fine."),
+        validators=[DataRequired(), Length(max=80)],
+    )
+    languages = MultiCheckboxField(
+        _l("Languages I speak"), choices=[(k, v) for k, v in LANGUAGES.items()]
+    )
+
+
+class PasswordForm(BaseForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("New password"), description=_l("At least 10 characters."), validators=PASSWORD_RULES
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class DeleteAccountForm(BaseForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+    sure = BooleanField(
+        _l("Yes, delete my account and everything of mine"), validators=[DataRequired()]
+    )
+
+
+class EmptyForm(BaseForm):
+    """A CSRF-protected one-click POST (log out, make facilitator, delete)."""

@@ -1,0 +1,40 @@
+"""Defaults; instance/config.py and AGENDA_* environment variables override them."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    # The database lives in the instance folder unless AGENDA_DATABASE_URL says otherwise.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True  # `make run` turns this off: it serves plain HTTP on loopback
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    # Login throttling: attempts allowed per window, counted in the database.
+    LOGIN_LIMIT_ACCOUNT = 10
+    LOGIN_LIMIT_ADDRESS = 50
+    LOGIN_LIMIT_WINDOW = 15 * 60
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Read the instance's secret key, generating it (mode 0600) on first start."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    # O_EXCL: if two processes start at once, the second one reads the first one's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

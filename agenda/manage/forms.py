@@ -1,0 +1,136 @@
+import re
+import zoneinfo
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..forms import BaseForm, MultiCheckboxField
+from ..services.events import EventSettings
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+RESERVED_SLUGS = {"login", "logout", "register", "account", "events", "static"}
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+
+
+def split_list(text: str, sep: str = ",") -> list[str]:
+    seen: list[str] = []
+    for item in (text or "").replace("\n", sep).split(sep):
+        item = item.strip()
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+class EventForm(BaseForm):
+    slug = StringField(
+        _l("Address"), description=_l("Lower-case letters, digits and dashes, e.g. campaigncon-2018.")
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    timezone = StringField(
+        _l("Timezone"), description=_l("As in Africa/Nairobi or America/Bogota."),
+        validators=[DataRequired(), Length(max=64)],
+    )
+    first_day = DateField(_l("First day"), validators=[DataRequired()])
+    last_day = DateField(_l("Last day"), validators=[DataRequired()])
+    languages = StringField(
+        _l("Languages offered"), description=_l("Language codes separated by commas, e.g. en, es, fr."),
+        default="en, es, fr", validators=[DataRequired(), Length(max=200)],
+    )
+    formats = TextAreaField(
+        _l("Session formats"), description=_l("One per line."),
+        default="skillshare\nworking session\ncampaign lab\nbazaar table",
+        validators=[DataRequired(), Length(max=2000)],
+    )
+    proposals_open = BooleanField(_l("Proposals are open"), default=True)
+    voting_open = BooleanField(_l("Voting is open"), default=True)
+    invite_code = StringField(
+        _l("Invite code"), description=_l("Leave empty to let anyone register."),
+        validators=[Optional(), Length(max=64)],
+    )
+
+    def __init__(self, *args, with_slug: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_slug:
+            del self.slug
+
+    def validate_slug(self, field):
+        if not SLUG_RE.match(field.data or "") or field.data in RESERVED_SLUGS:
+            raise ValidationError(_l("Use 2 to 63 lower-case letters, digits and dashes."))
+
+    def validate_timezone(self, field):
+        if field.data not in zoneinfo.available_timezones():
+            raise ValidationError(_l("Unknown timezone. Use a name such as Africa/Nairobi."))
+
+    def validate_languages(self, field):
+        codes = split_list(field.data)
+        bad = [c for c in codes if not LANGUAGE_RE.match(c)]
+        if bad:
+            raise ValidationError(_l("Not a language code: %(codes)s", codes=", ".join(bad)))
+
+    def validate_formats(self, field):
+        if any(len(f) > 60 for f in split_list(field.data, "\n")):
+            raise ValidationError(_l("Keep each format under 60 characters."))
+
+    def settings(self) -> EventSettings:
+        return EventSettings(
+            name=self.name.data, timezone=self.timezone.data,
+            first_day=self.first_day.data, last_day=self.last_day.data,
+            languages=split_list(self.languages.data),
+            formats=split_list(self.formats.data, "\n"),
+            proposals_open=self.proposals_open.data, voting_open=self.voting_open.data,
+            invite_code=self.invite_code.data,
+        )
+
+
+class RoomForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    capacity = IntegerField(
+        _l("Capacity"), description=_l("How many people fit."),
+        validators=[
+            InputRequired(message=_l("Give the number of people who fit.")),
+            NumberRange(min=0, max=100000, message=_l("Give a number from 0 to 100000.")),
+        ],
+    )
+    features = StringField(
+        _l("Features"), description=_l("Separated by commas, e.g. projector, interpretation, step-free."),
+        validators=[Optional(), Length(max=300)],
+    )
+    unavailable = MultiCheckboxField(_l("Not available in these slots"), coerce=int)
+
+
+class SlotTemplateForm(BaseForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    template = TextAreaField(
+        _l("Slots"), description=_l("One slot per line, in the event's timezone, e.g. 09:00-10:30."),
+        default="09:00-10:30\n11:00-12:30\n14:00-15:30\n16:00-17:30",
+        validators=[DataRequired(), Length(max=2000)],
+    )
+
+
+class SlotForm(BaseForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    start = TimeField(_l("Starts"), validators=[DataRequired()])
+    end = TimeField(_l("Ends"), validators=[DataRequired()])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[("open", _l("Open for sessions")), ("plenary", _l("Plenary")),
+                 ("break", _l("Break"))],
+    )
+    label = StringField(_l("Label"), description=_l("E.g. Opening plenary, Lunch."),
+                        validators=[Optional(), Length(max=200)])

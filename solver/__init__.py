@@ -1,0 +1,1 @@
+"""The scheduling solver: a pure library (standard library and ortools only)."""
