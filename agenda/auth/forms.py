@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..forms import BaseForm, MultiCheckboxField
@@ -39,7 +39,7 @@ class ProfileForm(BaseForm):
         validators=[DataRequired(), Length(max=80)],
     )
     languages = MultiCheckboxField(
-        _l("Languages I speak"), choices=[(k, v) for k, v in LANGUAGES.items()]
+        _l("Languages I speak"), choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()]
     )
 
 

@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -129,8 +130,8 @@ class SlotForm(BaseForm):
     end = TimeField(_l("Ends"), validators=[DataRequired()])
     kind = SelectField(
         _l("Kind"),
-        choices=[("open", _l("Open for sessions")), ("plenary", _l("Plenary")),
-                 ("break", _l("Break"))],
+        choices=[SelectChoice("open", _l("Open for sessions")), SelectChoice("plenary", _l("Plenary")),
+                 SelectChoice("break", _l("Break"))],
     )
     label = StringField(_l("Label"), description=_l("E.g. Opening plenary, Lunch."),
                         validators=[Optional(), Length(max=200)])

@@ -5,6 +5,7 @@ from itertools import groupby
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ..access import facilitator_required
 from ..auth.forms import EmptyForm
@@ -28,7 +29,7 @@ def _owned(model, event, object_id):
 
 def _slot_choices(event):
     return [
-        (s.id, f"{s.local_start:%a %d %b %H:%M}–{s.local_end:%H:%M} {s.label}".strip())
+        SelectChoice(s.id, f"{s.local_start:%a %d %b %H:%M}–{s.local_end:%H:%M} {s.label}".strip())
         for s in event.slots
     ]
 
@@ -62,11 +63,12 @@ def rooms(event):
 @facilitator_required
 def edit_room(event, room_id):
     room = _owned(Room, event, room_id) if room_id else None
-    form = RoomForm(obj=room)
+    current = room and {
+        "name": room.name, "capacity": room.capacity, "features": ", ".join(room.features),
+        "unavailable": [s.id for s in room.unavailable],
+    }
+    form = RoomForm(data=current)
     form.unavailable.choices = _slot_choices(event)
-    if room is not None and not form.is_submitted():
-        form.features.data = ", ".join(room.features)
-        form.unavailable.data = [s.id for s in room.unavailable]
     if form.validate_on_submit():
         try:
             svc.save_room(

@@ -166,6 +166,7 @@ def add_day_of_slots(event: Event, day: date, template: str) -> list[Slot]:
             raise ServiceError(_("Two lines of the template overlap."), "template")
         times.append((s, e))
     new = [Slot(event=event, start=s, end=e, kind="open", label="") for s, e in times]
+    db.session.add_all(new)
     db.session.commit()
     return new
 

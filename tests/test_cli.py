@@ -1,0 +1,56 @@
+from sqlalchemy import func, select
+
+from agenda.extensions import db
+from agenda.models import Event, Membership, Room, Slot, User
+
+from .conftest import login
+
+
+def test_demo_loads_campaigncon_and_prints_logins(app, runner, monkeypatch):
+    monkeypatch.setenv("AGENDA_DEMO_PASSWORD", "demo password 123")
+    result = runner.invoke(args=["agenda", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo logins (password: demo password 123):" in result.output
+    for email in ("admin@example.org", "facilitator@example.org", "participant@example.org"):
+        assert email in result.output
+    event = db.session.scalar(select(Event).where(Event.slug == "campaigncon-2017"))
+    assert (event.first_day.isoformat(), event.last_day.isoformat()) == ("2017-11-07", "2017-11-09")
+    members = db.session.scalar(select(func.count()).select_from(Membership))
+    assert members == 112
+    labels = db.session.scalars(select(Slot.label).where(Slot.kind == "plenary")).all()
+    assert any("state of global campaigning" in label for label in labels)
+    assert any("Bazaar" in label for label in labels)
+    assert any("Closing circle" in label for label in labels)
+    capacities = db.session.scalars(select(Room.capacity)).all()
+    assert max(capacities) >= 100 and min(capacities) <= 20
+    speakers = db.session.scalars(select(User.languages)).all()
+    assert any("es" in langs for langs in speakers) and any("fr" in langs for langs in speakers)
+    # The demo accounts can log in with the printed password; generated people cannot.
+    client = app.test_client()
+    assert login(client, "facilitator@example.org", "demo password 123").status_code == 302
+    assert client.get("/campaigncon-2017/manage/rooms").status_code == 200
+
+    again = runner.invoke(args=["agenda", "demo", "--if-empty"])
+    assert "was not loaded again" in again.output
+    assert db.session.scalar(select(func.count(Event.id))) == 1
+
+
+def test_demo_password_is_generated_once_and_kept_private(app, runner, monkeypatch):
+    monkeypatch.delenv("AGENDA_DEMO_PASSWORD", raising=False)
+    first = runner.invoke(args=["agenda", "demo"]).output
+    second = runner.invoke(args=["agenda", "demo", "--if-empty"]).output
+    line = [x for x in first.splitlines() if x.startswith("Demo logins")][0]
+    assert line in second
+    assert "password: dev" not in line and len(line) > len("Demo logins (password: ):") + 12
+
+
+def test_create_admin_makes_a_site_admin(app, runner, make_event):
+    event = make_event()
+    result = runner.invoke(args=["agenda", "create-admin", "root@example.org"],
+                           input="a long password\na long password\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "root@example.org"))
+    assert user.is_admin and user.role_in(event) == "admin"
+    short = runner.invoke(args=["agenda", "create-admin", "x@example.org", "--password", "short"])
+    assert short.exit_code == 2
+    assert "use at least 10 characters" in short.output

@@ -1,0 +1,74 @@
+"""The Alembic migrations build the schema on an empty SQLite file and on PostgreSQL."""
+
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from agenda import create_app
+
+from .conftest import need, postgres_ready
+
+TABLES = {"event", "slot", "room", "room_unavailable", "user", "membership", "login_attempt"}
+
+
+def migrate_and_inspect(tmp_path, monkeypatch, url):
+    monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "inst"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        from agenda.extensions import db
+
+        tables = set(inspect(db.engine).get_table_names())
+        db.session.remove()
+        db.engine.dispose()
+        return tables
+
+
+def test_migrations_apply_to_empty_sqlite(tmp_path, monkeypatch):
+    tables = migrate_and_inspect(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    assert TABLES <= tables
+
+
+@pytest.fixture
+def postgres_database():
+    """A throw-away database on the local PostgreSQL server."""
+    need(postgres_ready(), "no PostgreSQL server at 127.0.0.1:5432")
+    name = f"agenda_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_migrations_apply_to_postgres(tmp_path, monkeypatch, postgres_database):
+    tables = migrate_and_inspect(tmp_path, monkeypatch, postgres_database)
+    assert TABLES <= tables
+
+
+@pytest.mark.postgres
+def test_postgres_demo_and_constraints(tmp_path, monkeypatch, postgres_database):
+    """The demo loads on PostgreSQL, and the database itself refuses a negative capacity."""
+    from sqlalchemy.exc import IntegrityError
+
+    migrate_and_inspect(tmp_path, monkeypatch, postgres_database)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": postgres_database})
+    with app.app_context():
+        from agenda.demo import load_demo
+        from agenda.extensions import db
+        from agenda.models import Room
+
+        event = load_demo("demo password 123")
+        db.session.add(Room(event=event, name="Broken", capacity=-1))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.execute(text("select count(*) from membership")).scalar() == 112
+        db.session.remove()
+        db.engine.dispose()
