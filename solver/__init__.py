@@ -1,1 +1,31 @@
-"""The scheduling solver: a pure library (standard library and ortools only)."""
+"""The scheduling solver: a pure library (standard library and ortools only).
+
+    from solver import load_problem, solve, Options, find_violations, score
+"""
+
+from .check import find_violations, score, upper_bound
+from .problem import (
+    Assignment,
+    InstanceError,
+    Participant,
+    Placement,
+    Problem,
+    Room,
+    Session,
+    Slot,
+    Solution,
+    load_problem,
+    load_solution,
+    problem_from_dict,
+    problem_to_dict,
+    solution_from_dict,
+    solution_to_dict,
+)
+from .solve import Options, solve
+
+__all__ = [
+    "Assignment", "InstanceError", "Options", "Participant", "Placement", "Problem", "Room",
+    "Session", "Slot", "Solution", "find_violations", "load_problem", "load_solution",
+    "problem_from_dict", "problem_to_dict", "score", "solution_from_dict", "solution_to_dict",
+    "solve", "upper_bound",
+]

@@ -1,0 +1,83 @@
+"""`python -m solver bench`: baseline and solver on every instance, one process per run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .check import find_violations, score, upper_bound
+from .problem import load_problem, load_solution
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "instances"
+
+
+def default_time_limit(n_sessions: int) -> float:
+    if n_sessions <= 100:
+        return 10.0
+    if n_sessions <= 300:
+        return 30.0
+    return 120.0
+
+
+def _run(args: list[str], out: str) -> dict:
+    subprocess.run([sys.executable, "-m", "solver", *args, "--out", out], check=True,
+                   stderr=subprocess.DEVNULL)
+    with open(out, encoding="utf-8") as f:
+        return json.load(f)["stats"]
+
+
+def _row(name, method, problem, path, stats, bound):
+    solution = load_solution(path)
+    violations = find_violations(problem, solution)
+    s = score(problem, solution)
+    return {
+        "instance": name, "method": method, "status": solution.status,
+        "valid": not violations, "unscheduled": s.unscheduled, "ratio": s.ratio,
+        "overflow": s.overflow, "slot_moves": s.slot_moves, "room_moves": s.room_moves,
+        "objective": s.objective, "seconds": stats.get("wall_seconds", 0.0),
+        "peak_mb": stats.get("peak_mb", 0.0), "bound": bound / s.total_votes if s.total_votes else 1.0,
+    }
+
+
+def run_bench(instances: str | None, time_limit: float | None, seed: int = 0) -> int:
+    folder = Path(instances) if instances else Path(os.environ.get("AGENDA_BENCH_DIR", DEFAULT_DIR))
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        print(f"error: no instances in {folder}", file=sys.stderr)
+        return 2
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in files:
+            name = path.stem
+            problem = load_problem(str(path))
+            bound = upper_bound(problem)
+            limit = time_limit or default_time_limit(len(problem.sessions))
+            runs = [("baseline", ["baseline", str(path)])]
+            if problem.previous:
+                runs.append(("keep-published", ["baseline", str(path), "--keep-published"]))
+            runs.append((f"solver {limit:g}s", ["solve", str(path), "--time-limit", str(limit),
+                                                "--seed", str(seed)]))
+            for method, args in runs:
+                out = os.path.join(tmp, f"{name}-{method.split()[0]}.json")
+                print(f"running {method} on {name} …", file=sys.stderr, flush=True)
+                stats = _run(args, out)
+                rows.append(_row(name, method, problem, out, stats, bound))
+    print(format_table(rows))
+    return 0 if all(r["valid"] for r in rows) else 1
+
+
+def format_table(rows: list[dict]) -> str:
+    head = ("| instance | method | status | valid | unscheduled | attendable ratio | overflow "
+            "| slot/room moves | objective | seconds | peak MB | upper bound |")
+    lines = [head, "|" + "---|" * 12]
+    for r in rows:
+        lines.append(
+            f"| {r['instance']} | {r['method']} | {r['status']} | {'yes' if r['valid'] else 'NO'} "
+            f"| {r['unscheduled']} | {r['ratio']:.4f} | {r['overflow']} "
+            f"| {r['slot_moves']}/{r['room_moves']} | {r['objective']} | {r['seconds']:.1f} "
+            f"| {r['peak_mb']:.0f} | {r['bound']:.4f} |")
+    return "\n".join(lines)

@@ -1,0 +1,97 @@
+"""Random instances of any size and shape, for tests and benchmarks beyond the public files."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import date, timedelta
+
+from .problem import Participant, Placement, Problem, Room, Session, Slot
+
+TIMES = ["09:00", "11:00", "13:30", "15:30", "17:15", "19:00"]
+
+
+def generate(
+    sessions: int = 80, participants: int = 200, days: int = 3, slots_per_day: int = 4,
+    rooms: int = 8, seed: int = 1, resolve: bool = False, votes_per_person: float = 8.0,
+) -> Problem:
+    rng = random.Random(seed)
+    slots = []
+    first = date(2017, 11, 7)
+    for d in range(days):
+        day = (first + timedelta(days=d)).isoformat()
+        for k in range(slots_per_day):
+            start = TIMES[k % len(TIMES)]
+            slots.append(Slot(f"d{d + 1}-{k + 1}", day, start, ""))
+    slot_ids = [s.id for s in slots]
+
+    room_list = [Room("r1", max(100, participants // 3), frozenset({"projector", "interpretation", "step-free"}))]
+    for i in range(2, rooms + 1):
+        features = set()
+        if rng.random() < 0.7:
+            features.add("projector")
+        if rng.random() < 0.6:
+            features.add("step-free")
+        capacity = rng.choice([12, 20, 25, 30, 40, 60, 80])
+        unavailable = frozenset(rng.sample(slot_ids, k=min(len(slot_ids), rng.randint(0, 2))))
+        room_list.append(Room(f"r{i}", capacity, frozenset(features), unavailable))
+
+    people = [f"p{i + 1}" for i in range(participants)]
+    session_list = [
+        Session("s1", "Opening circle", 1, "en", frozenset({"interpretation"}), (people[0],),
+                frozenset(), Placement(slot_ids[0], "r1")),
+        Session("s2", "Closing circle", 1, "en", frozenset({"interpretation"}), (people[0],),
+                frozenset(), Placement(slot_ids[-1], "r1")),
+    ]
+    topics = ["Campaign lab", "Skillshare", "Working session", "Legal workshop", "Story circle",
+              "Data security", "Mobile organising", "Climate action"]
+    for i in range(3, sessions + 1):
+        needs = set()
+        if rng.random() < 0.3:
+            needs.add("projector")
+        if rng.random() < 0.05:
+            needs.add("step-free")
+        k = 1 if rng.random() < 0.75 else rng.randint(2, 3)
+        facs = tuple(rng.sample(people, k))
+        unavailable = frozenset(rng.sample(slot_ids, 1)) if rng.random() < 0.1 else frozenset()
+        language = rng.choices(["en", "es", "fr"], [0.75, 0.15, 0.1])[0]
+        session_list.append(Session(
+            f"s{i}", f"{rng.choice(topics)} {i}", 2 if rng.random() < 0.08 else 1, language,
+            frozenset(needs), facs, unavailable, None))
+
+    popularity = [rng.paretovariate(1.5) for _ in session_list]
+    person_list = []
+    for pid in people:
+        langs = ["en"] if rng.random() < 0.6 else rng.choice([["en", "es"], ["en", "fr"], ["es"], ["fr"]])
+        candidates = [i for i, s in enumerate(session_list) if s.language in langs and s.fixed is None]
+        weights = [popularity[i] for i in candidates]
+        n = max(1, min(len(candidates), int(rng.gauss(votes_per_person, 2))))
+        chosen: set[int] = set()
+        while len(chosen) < n:
+            chosen.add(rng.choices(candidates, weights)[0])
+        unavailable = frozenset(rng.sample(slot_ids, 2)) if rng.random() < 0.15 else frozenset()
+        person_list.append(Participant(pid, tuple(langs), unavailable,
+                                       tuple(session_list[i].id for i in sorted(chosen))))
+
+    problem = Problem(tuple(slots), tuple(room_list), tuple(session_list), tuple(person_list),
+                      name=f"generated-{seed}", timezone="Africa/Nairobi")
+    if not resolve:
+        return problem
+    return _as_resolve(problem, rng, slots_per_day)
+
+
+def _as_resolve(problem: Problem, rng: random.Random, slots_per_day: int) -> Problem:
+    """Publish the baseline schedule of most sessions, then let a day pass and new ones arrive."""
+    from .baseline import baseline
+    from .data import Compiled
+
+    n_new = max(1, len(problem.sessions) // 8)
+    old = problem.sessions[:-n_new]
+    published = replace(problem, sessions=old, participants=tuple(
+        replace(p, votes=tuple(v for v in p.votes if v in {s.id for s in old}))
+        for p in problem.participants))
+    sched = baseline(Compiled(published))
+    assignments, _ = sched.assignments()
+    previous = {a.session: Placement(a.slot, a.room) for a in assignments}
+    now = problem.slots[min(slots_per_day, len(problem.slots) - 1)].id
+    return replace(problem, previous=previous, now=now, move_cost=5, name=problem.name + "-resolve")
