@@ -38,7 +38,8 @@ def cmd_solve(args) -> int:
         with open(args.out, "w", encoding="utf-8") as f:
             f.write(text + "\n")
     st = solution.stats
-    summary = f"{solution.status}: {len(solution.assignments)} scheduled, {len(solution.unscheduled)} unscheduled"
+    summary = (f"{solution.status}: {len(solution.assignments)} scheduled, "
+               f"{len(solution.unscheduled)} unscheduled")
     if "attendable_ratio" in st:
         summary += (f", attendable votes {st['attendable_votes']}/{st['total_votes']} "
                     f"({st['attendable_ratio']:.4f}), overflow {st['overflow']}, "
@@ -123,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_baseline)
 
     p = sub.add_parser("bench", help="baseline and solver on every benchmark instance")
-    p.add_argument("--instances", default=None, help="folder of instances (default ../shared/bench/instances)")
+    p.add_argument("--instances", default=None,
+                   help="folder of instances (default: ../shared/bench/instances)")
     p.add_argument("--time-limit", type=float, default=None,
                    help="seconds per instance (default: 10 small, 30 medium, 120 large)")
     p.add_argument("--seed", type=int, default=0)

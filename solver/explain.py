@@ -75,7 +75,7 @@ def precheck(c: Compiled) -> Precheck:
                 people[(f, j)] = si
 
     # Sessions that have no place at all, whatever the others do.
-    for si, s in enumerate(p.sessions):
+    for si in range(c.S):
         if si in c.pinned or c.allowed[si]:
             continue
         out.unplaceable[si] = why_no_place(c, si)

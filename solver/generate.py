@@ -25,7 +25,8 @@ def generate(
             slots.append(Slot(f"d{d + 1}-{k + 1}", day, start, ""))
     slot_ids = [s.id for s in slots]
 
-    room_list = [Room("r1", max(100, participants // 3), frozenset({"projector", "interpretation", "step-free"}))]
+    hall = frozenset({"projector", "interpretation", "step-free"})
+    room_list = [Room("r1", max(100, participants // 3), hall)]
     for i in range(2, rooms + 1):
         features = set()
         if rng.random() < 0.7:

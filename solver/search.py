@@ -179,7 +179,8 @@ class LocalSearch:
             s.rescore(people)
             new = s.objective(self.W)
             delta = new - cur
-            if s.slot_moves <= self.max_moved and (delta >= 0 or (temp > 0 and self.rng.random() < math.exp(delta / temp))):
+            accept = delta >= 0 or (temp > 0 and self.rng.random() < math.exp(delta / temp))
+            if accept and s.slot_moves <= self.max_moved:
                 cur = new
                 if cur > best:
                     best, best_placement = cur, s.copy_placement()
