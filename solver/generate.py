@@ -64,9 +64,10 @@ def generate(
     person_list = []
     for pid in people:
         langs = ["en"] if rng.random() < 0.6 else rng.choice([["en", "es"], ["en", "fr"], ["es"], ["fr"]])
-        candidates = [i for i, s in enumerate(session_list) if s.language in langs and s.fixed is None]
+        open_sessions = [i for i, s in enumerate(session_list) if s.fixed is None]
+        candidates = [i for i in open_sessions if session_list[i].language in langs] or open_sessions
         weights = [popularity[i] for i in candidates]
-        n = max(1, min(len(candidates), int(rng.gauss(votes_per_person, 2))))
+        n = max(0, min(len(candidates), int(rng.gauss(votes_per_person, 2))))
         chosen: set[int] = set()
         while len(chosen) < n:
             chosen.add(rng.choices(candidates, weights)[0])

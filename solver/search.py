@@ -27,6 +27,7 @@ class LocalSearch:
         self.max_moved = max_moved if max_moved is not None else sched.c.S
         self.movable = [si for si in range(self.c.S) if si not in self.c.pinned and self.c.allowed_starts[si]]
         self.log: list[tuple] = []
+        self.moves = self.work = 0
 
     # Elementary steps, recorded so that a rejected move can be undone.
 

@@ -62,7 +62,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     # Leave a little of the time for the rooms.
     search_deadline = started + options.time_limit * 0.9
     work = int(options.time_limit * 0.85 * WORK_PER_SECOND)
-    cap = sched.slot_moves + math.floor(options.max_changes * len(c.movable_previous))
+    cap = sched.slot_moves + max(1, math.floor(options.max_changes * len(c.movable_previous)))
     search = LocalSearch(sched, options.seed, place_weight, max_moved=cap)
     best = search.run(work, search_deadline, options.progress, bound, t_start=1.0, t_end=0.02)
     sched.load_placement(best)
