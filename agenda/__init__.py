@@ -4,10 +4,8 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
 
-from . import config
+from . import config, db_tx  # noqa: F401  (db_tx registers the SQLite engine events)
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,9 +49,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .events.views import bp as events_bp
     from .manage.views import bp as manage_bp
+    from .proposals.views import bp as proposals_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(proposals_bp)
     app.register_blueprint(events_bp)
 
     from . import cli, templating
@@ -67,14 +67,3 @@ def _select_locale():
     from flask import request
 
     return request.accept_languages.best_match(["en", "es", "fr"]) or "en"
-
-
-@sa_event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL and a busy timeout let several server processes share one SQLite file."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()

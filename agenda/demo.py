@@ -6,7 +6,7 @@ from datetime import date, time
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Event, Membership, Room, Slot, User
+from .models import Event, Facilitation, Membership, Proposal, Room, Slot, User, Vote
 from .security import hash_password
 from .services.events import local_to_utc
 
@@ -71,6 +71,112 @@ LANGUAGE_MIXES = [
 ]
 
 
+# (title, language, format, needs): every session the seed names as proposed by participants.
+SEED_PROPOSALS = [
+    ("Use participatory action research to collect data and mobilize communities", "en", "skillshare", []),
+    ("How to facilitate a WhatsApp meeting", "en", "skillshare", []),
+    ("Contar historias… para vincular personas a sus campañas", "es", "skillshare", []),
+    ("How a small group with small social media outreach can reach further with hashtags",
+     "en", "skillshare", ["projector"]),
+    ("Creative behaviour change communications in campaigning", "en", "skillshare", ["projector"]),
+    ("Construire le pouvoir citoyen à partir des actions collectives", "fr", "skillshare", []),
+    ("How to campaign in an oppressive country or regime", "en", "skillshare", []),
+    ("How to listen actively as a campaigner", "en", "skillshare", []),
+    ("How to work with volunteers and create a distributed organization or campaign",
+     "en", "skillshare", []),
+    ("Ji-Activate: elevating Kenyan youth voices – cultural campaigning during an election",
+     "en", "bazaar table", []),
+    ("#AgainstAllOdds Somalia – how girls' football is challenging social norms", "en", "bazaar table", []),
+    ("Uganda constitutional amendment campaign: an age limit on the President", "en", "bazaar table", []),
+    ("Community-led climate change adaptation in the Philippines", "en", "bazaar table", []),
+    ("Adventures in culture change – from staff-driven to people-centered work",
+     "en", "working session", []),
+    ("Modeling threats to digital campaigns", "en", "working session", ["projector"]),
+    ("Designing audience specific supporter journeys for campaigns", "en", "working session", ["projector"]),
+    ("Success and failures using mobile messaging to mobilize and organize", "en", "working session", []),
+    ("Battling fake news: strategies for campaigning in the era of misinformation",
+     "en", "working session", ["projector"]),
+    ("Strategic horizons: short-term campaign goals vs long-term engagement", "en", "working session", []),
+    ("Weaving nonviolent direct action tactics into your campaign plan", "en", "working session", []),
+    ("Legal without lawyers – professional skills for your campaign on a shoestring",
+     "en", "working session", []),
+    ("Building data security and operational security into shared campaigns",
+     "en", "working session", ["projector"]),
+    ("Designing with Drones – drones in effective (or ineffective) campaigns",
+     "en", "working session", ["projector"]),
+    ("Campaigning without connectivity: surviving internet shutdowns", "en", "working session", []),
+    ("Campaign Chat Bots – lessons from chatbot experiments for engagement and advocacy",
+     "en", "working session", ["projector"]),
+    ("Anti-gay crackdown in Chechnya: changing an online-only model to provide direct relief",
+     "en", "working session", []),
+]
+# Topped up to about 55 with sessions of the kind the seed describes, in all three languages.
+EXTRA_PROPOSALS = [
+    ("Campaign lab: planning a petition that wins", "en", "campaign lab", []),
+    ("Campaign lab: from online outrage to offline action", "en", "campaign lab", []),
+    ("Laboratorio: campañas feministas en América Latina", "es", "campaign lab", []),
+    ("Atelier : mobiliser la diaspora pour une campagne", "fr", "campaign lab", []),
+    ("Fundraising from small donors in the Global South", "en", "skillshare", []),
+    ("Seguridad digital para activistas", "es", "skillshare", ["projector"]),
+    ("Sécurité numérique pour les militant·e·s", "fr", "skillshare", ["projector"]),
+    ("Video storytelling on a phone", "en", "skillshare", ["projector"]),
+    ("Wellbeing and burnout in activist teams", "en", "working session", []),
+    ("Campaigning with faith communities", "en", "working session", []),
+    ("Measuring campaign impact without a research budget", "en", "working session", ["projector"]),
+    ("Organizar con WhatsApp y Telegram", "es", "skillshare", []),
+    ("Radio communautaire et campagnes locales", "fr", "working session", []),
+    ("Working with journalists under pressure", "en", "working session", []),
+    ("Coalition building across borders", "en", "working session", []),
+    ("Designing actions for public space", "en", "campaign lab", []),
+    ("Open data for land rights campaigns", "en", "skillshare", ["projector"]),
+    ("Campañas por el agua: lecciones de Bolivia", "es", "bazaar table", []),
+    ("Les jeunes et le vote : campagne au Sénégal", "fr", "bazaar table", []),
+    ("SMS campaigns for low-connectivity areas", "en", "skillshare", []),
+    ("Protecting participants' data in petitions", "en", "working session", []),
+    ("Art and music in protest movements", "en", "skillshare", []),
+    ("Negotiating with governments: when and how", "en", "working session", []),
+    ("Campaign lab: the next 12 months of our network", "en", "campaign lab", ["interpretation"]),
+    ("Community organizing 101", "en", "skillshare", []),
+    ("Legal support networks for detained activists", "en", "working session", []),
+    ("Mapping power: who decides?", "en", "campaign lab", []),
+    ("Escucha activa en campañas", "es", "skillshare", []),
+    ("Transitions justes : climat et emploi", "fr", "working session", []),
+]
+
+
+def load_demo_proposals(event: Event, people: list[User], rng: random.Random) -> None:
+    """About 55 proposals from the seed, each run by one to three participants, with votes."""
+    proposals = []
+    for i, (title, language, fmt, needs) in enumerate(SEED_PROPOSALS + EXTRA_PROPOSALS):
+        speakers = [u for u in people if language in u.languages] or people
+        hosts = rng.sample(speakers, rng.choice([1, 1, 1, 2, 2, 3]))
+        proposal = Proposal(
+            event=event, title=title, format=fmt, language=language, needs=needs,
+            length=2 if fmt == "campaign lab" and i % 2 == 0 else 1,
+            status="accepted" if i < len(SEED_PROPOSALS) else "proposed",
+            visibility="participants" if "Chechnya" in title or "oppressive" in title else "public",
+            description=f"{title}. Bring your own experience: we share, then plan together.",
+        )
+        for n, host in enumerate(hosts):
+            proposal.facilitations.append(Facilitation(user=host, is_proposer=n == 0, state="accepted"))
+        db.session.add(proposal)
+        proposals.append((proposal, {h.id for h in hosts}))
+    db.session.flush()
+    # Some sessions draw crowds: weights make the votes realistically uneven.
+    weights = [rng.paretovariate(1.4) for _ in proposals]
+    for user in people:
+        mine = [(p, w) for (p, hosts), w in zip(proposals, weights, strict=True)
+                if user.id not in hosts and p.language in user.languages]
+        if not mine:
+            continue
+        wanted = min(len(mine), max(2, int(rng.gauss(8, 3))))
+        chosen: set[int] = set()
+        while len(chosen) < wanted:
+            chosen.add(rng.choices(range(len(mine)), [w for _, w in mine])[0])
+        for k in chosen:
+            db.session.add(Vote(user_id=user.id, proposal_id=mine[k][0].id))
+
+
 def demo_exists() -> bool:
     return db.session.scalar(select(Event.id).where(Event.slug == SLUG)) is not None
 
@@ -110,6 +216,7 @@ def load_demo(password: str, seed: int = 2017) -> Event:
         user.is_admin = user.is_admin or role == "admin"
         db.session.add(Membership(user=user, event=event, role=role))
 
+    people = []
     mixes = [langs for langs, weight in LANGUAGE_MIXES for _ in range(weight)]
     names = rng.sample([f"{a} {n}" for a in ADJECTIVES for n in NOUNS], 112 - len(DEMO_ACCOUNTS))
     for i, name in enumerate(names, start=1):
@@ -118,5 +225,8 @@ def load_demo(password: str, seed: int = 2017) -> Event:
                     password_hash="!", languages=list(rng.choice(mixes)))
         db.session.add(user)
         db.session.add(Membership(user=user, event=event, role="participant"))
+        people.append(user)
+    db.session.flush()
+    load_demo_proposals(event, people, rng)
     db.session.commit()
     return event

@@ -215,3 +215,118 @@ class LoginAttempt(db.Model):
 
     def __repr__(self) -> str:
         return f"<LoginAttempt {self.key} {self.at}>"
+
+
+PROPOSAL_STATUSES = ("proposed", "accepted", "declined", "withdrawn", "merged")
+
+proposal_unavailable = Table(
+    "proposal_unavailable",
+    db.metadata,
+    Column("proposal_id", ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True),
+    Column("slot_id", ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Proposal(db.Model):
+    """A session someone proposes; it becomes part of the schedule once accepted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(5000), default="")
+    format: Mapped[str] = mapped_column(String(60))
+    language: Mapped[str] = mapped_column(String(8))
+    length: Mapped[int] = mapped_column(Integer, default=1)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_group: Mapped[int | None] = mapped_column(Integer)
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship()
+    unavailable: Mapped[list[Slot]] = relationship(secondary=proposal_unavailable)
+    facilitations: Mapped[list[Facilitation]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Facilitation.invited_at",
+    )
+
+    __table_args__ = (
+        CheckConstraint("length IN (1, 2)", name="proposal_length_known"),
+        CheckConstraint("max_group IS NULL OR max_group > 0", name="proposal_group_positive"),
+        CheckConstraint("visibility IN ('public', 'participants')", name="proposal_visibility_known"),
+        CheckConstraint(
+            "status IN ('proposed', 'accepted', 'declined', 'withdrawn', 'merged')",
+            name="proposal_status_known",
+        ),
+    )
+
+    @property
+    def facilitators(self) -> list[User]:
+        """People running the session: the proposer and co-facilitators who accepted."""
+        return [f.user for f in self.facilitations if f.state == "accepted"]
+
+    @property
+    def proposer(self) -> User | None:
+        return next((f.user for f in self.facilitations if f.is_proposer), None)
+
+    def is_facilitator(self, user) -> bool:
+        return bool(user and user.is_authenticated) and any(
+            f.user_id == user.id and f.state == "accepted" for f in self.facilitations
+        )
+
+    @property
+    def open_for_votes(self) -> bool:
+        return self.status in ("proposed", "accepted")
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} {self.title!r} {self.status}>"
+
+
+class Facilitation(db.Model):
+    """Who runs a proposal: the proposer, and co-facilitators once they accept."""
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    is_proposer: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="invited")
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="facilitations")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("state IN ('invited', 'accepted', 'declined')", name="facilitation_state_known"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Facilitation proposal={self.proposal_id} user={self.user_id} {self.state}>"
+
+
+class Vote(db.Model):
+    """'I want to attend': private; counted from these rows, never kept as a counter."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Vote user={self.user_id} proposal={self.proposal_id}>"
+
+
+class Notice(db.Model):
+    """A message to one person about their proposals (a merge, an invitation, a decision)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Notice user={self.user_id} {self.text[:30]!r}>"

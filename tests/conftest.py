@@ -40,6 +40,7 @@ class FreshContextClient(FlaskClient):
     """Each request gets its own app context (own `g`, own database session), as on a server."""
 
     def open(self, *args, **kwargs):
+        _db.session.commit()  # end the test's own read snapshot, so it sees what the request wrote
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -72,6 +72,9 @@ def delete_account(user: User, password: str) -> None:
     """Remove the person and everything of theirs."""
     if not verify_password(user.password_hash, password):
         raise ServiceError(_("That is not your password."), "password")
+    from .proposals import forget_user_proposals
+
+    forget_user_proposals(user)
     db.session.delete(user)
     db.session.commit()
     log.info("deleted a user account")

@@ -1,0 +1,48 @@
+"""SQLite settings and write transactions that take the write lock up front.
+
+pysqlite starts transactions lazily and as DEFERRED: two requests that read and then
+write collide, and the loser fails at once with "database is locked" (a stale snapshot
+cannot be upgraded, whatever the busy timeout). So SQLAlchemy emits BEGIN itself, and
+service functions that write start with `write_transaction()`, which emits BEGIN
+IMMEDIATE: the second writer then waits for the first instead of failing.
+"""
+
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+_immediate: ContextVar[bool] = ContextVar("sqlite_immediate", default=False)
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record):
+    if _is_sqlite(dbapi_connection):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def write_transaction() -> None:
+    """End any read transaction and begin one that may write (BEGIN IMMEDIATE on SQLite)."""
+    db.session.rollback()
+    token = _immediate.set(True)
+    try:
+        db.session.connection()
+    finally:
+        _immediate.reset(token)

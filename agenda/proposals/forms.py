@@ -1,0 +1,93 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..forms import BaseForm, MultiCheckboxField
+from ..languages import language_name
+from ..manage.forms import split_list
+from ..services.proposals import ProposalData, proposal_problems, room_features, slots_of
+
+
+class ProposalForm(BaseForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"), description=_l("What will people do, learn or decide? Up to 5000 characters."),
+        validators=[Optional(), Length(max=5000)],
+    )
+    # The service checks these against the event with a clear message.
+    format = SelectField(_l("Format"), validate_choice=False)
+    language = SelectField(_l("Language"), validate_choice=False)
+    length = RadioField(
+        _l("Length"), coerce=int, default=1, validate_choice=False,
+        choices=[SelectChoice(1, _l("One slot")), SelectChoice(2, _l("Two slots in a row"))],
+    )
+    needs = MultiCheckboxField(_l("Room needs"), validate_choice=False)
+    other_needs = StringField(
+        _l("Other needs"), description=_l("Separated by commas, e.g. flip chart, sign-language interpretation."),
+        validators=[Optional(), Length(max=300)],
+    )
+    max_group = IntegerField(
+        _l("Maximum group size"), description=_l("Leave empty for no limit."),
+        validators=[Optional(), NumberRange(min=1, max=10000, message=_l("Give a number from 1 to 10000."))],
+    )
+    unavailable = MultiCheckboxField(_l("Slots in which the facilitators cannot run it"), coerce=int,
+                                     validate_choice=False)
+    visibility = RadioField(
+        _l("Who may see it"), default="public",
+        choices=[SelectChoice("public", _l("Everyone")),
+                 SelectChoice("participants", _l("Participants only (for sensitive topics)"))],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        try:
+            data = self.data_for_service()
+        except (TypeError, ValueError):
+            return False
+        for field, message in proposal_problems(self._event, data).items():
+            target = getattr(self, field)
+            if not target.errors:
+                target.errors = [*target.errors, message]
+            ok = False
+        return ok
+
+    def fill_choices(self, event):
+        self._event = event
+        self.format.choices = [SelectChoice(f, f) for f in event.formats]
+        self.language.choices = [SelectChoice(code, language_name(code)) for code in event.languages]
+        self.needs.choices = [SelectChoice(f, f) for f in room_features(event)]
+        self.unavailable.choices = [
+            SelectChoice(s.id, f"{s.local_start:%a %d %b %H:%M}–{s.local_end:%H:%M}") for s in slots_of(event)
+        ]
+        return self
+
+    def data_for_service(self) -> ProposalData:
+        return ProposalData(
+            title=self.title.data, description=self.description.data or "", format=self.format.data,
+            language=self.language.data, length=self.length.data or 1,
+            needs=list(self.needs.data or []) + split_list(self.other_needs.data or ""),
+            max_group=self.max_group.data, unavailable_slot_ids=list(self.unavailable.data or []),
+            visibility=self.visibility.data,
+        )
+
+
+class VoteForm(BaseForm):
+    want = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class InviteForm(BaseForm):
+    email = EmailField(_l("Co-facilitator's email"), validators=[DataRequired(), Length(max=254)])
+
+
+class MergeForm(BaseForm):
+    other = SelectField(_l("Merge with"), coerce=int, validate_choice=False)
