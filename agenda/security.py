@@ -50,6 +50,9 @@ def throttle_login(email: str) -> bool:
     The attempt is inserted before counting, so concurrent server processes
     cannot all pass the same check: each sees its own row and every earlier one.
     """
+    from .db_tx import write_transaction
+
+    write_transaction()
     cfg = current_app.config
     now = utcnow()
     since = now - timedelta(seconds=cfg["LOGIN_LIMIT_WINDOW"])
@@ -72,6 +75,9 @@ def throttle_login(email: str) -> bool:
 
 def clear_account_attempts(email: str) -> None:
     """A successful login forgets the account's failed attempts (not the address's)."""
+    from .db_tx import write_transaction
+
+    write_transaction()
     db.session.execute(
         delete(LoginAttempt).where(LoginAttempt.key == f"account:{email.strip().lower()}")
     )

@@ -60,19 +60,23 @@ class Browser:
             urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
         )
 
-    def request(self, url, data=None):
+    def request(self, url, data=None, headers=None):
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        req = urllib.request.Request(url, body, headers or {})
         try:
-            with self.opener.open(url, body, timeout=30) as r:
+            with self.opener.open(req, timeout=60) as r:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             text = e.read().decode()
             e.close()
             return e.code, text
 
-    def post_form(self, page_url, data, action=None):
+    def csrf_token(self, page_url) -> str:
         _, html = self.request(page_url)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+    def post_form(self, page_url, data, action=None):
+        token = self.csrf_token(page_url)
         return self.request(action or page_url, {**data, "csrf_token": token})
 
 

@@ -5,6 +5,7 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..db_tx import write_transaction
 from ..extensions import db
 from ..models import Event, Membership, User, new_session_token
 from ..security import hash_password, verify_password
@@ -29,13 +30,15 @@ def register_user(
     """
     if event is not None and event.invite_code and (invite_code or "").strip() != event.invite_code:
         raise ServiceError(_("This invite code is not right for this event."), "invite_code")
-    password_hash = hash_password(password)
+    password_hash = hash_password(password)  # slow on purpose: before taking the write lock
     email = normalise_email(email)
+    event_id = event.id if event is not None else None
+    write_transaction()
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         return None
     user = User(email=email, display_name=display_name.strip(), password_hash=password_hash)
-    if event is not None:
-        user.memberships.append(Membership(event=event, role="participant"))
+    if event_id is not None:
+        user.memberships.append(Membership(event_id=event_id, role="participant"))
     db.session.add(user)
     db.session.commit()
     log.info("registered user %s", user.id)
@@ -50,11 +53,13 @@ def authenticate(email: str, password: str) -> User | None:
 
 def revoke_sessions(user: User) -> None:
     """Log out every copy of the user's login cookie."""
+    write_transaction()
     user.session_token = new_session_token()
     db.session.commit()
 
 
 def update_profile(user: User, display_name: str, languages: list[str]) -> None:
+    write_transaction()
     user.display_name = display_name.strip()
     user.languages = list(languages)
     db.session.commit()
@@ -63,7 +68,9 @@ def update_profile(user: User, display_name: str, languages: list[str]) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise ServiceError(_("That is not your current password."), "current")
-    user.password_hash = hash_password(new)
+    new_hash = hash_password(new)
+    write_transaction()
+    user.password_hash = new_hash
     user.session_token = new_session_token()
     db.session.commit()
 
@@ -74,6 +81,7 @@ def delete_account(user: User, password: str) -> None:
         raise ServiceError(_("That is not your password."), "password")
     from .proposals import forget_user_proposals
 
+    write_transaction()
     forget_user_proposals(user)
     db.session.delete(user)
     db.session.commit()
@@ -85,15 +93,20 @@ def join_event(user: User, event: Event, invite_code: str | None = None) -> None
         return
     if event.invite_code and (invite_code or "").strip() != event.invite_code:
         raise ServiceError(_("This invite code is not right for this event."), "invite_code")
-    db.session.add(Membership(user=user, event=event, role="participant"))
+    user_id, event_id = user.id, event.id
+    write_transaction()
+    if db.session.get(Membership, (user_id, event_id)) is None:
+        db.session.add(Membership(user_id=user_id, event_id=event_id, role="participant"))
     db.session.commit()
 
 
 def create_admin(email: str, password: str, display_name: str = "Admin") -> User:
     email = normalise_email(email)
+    password_hash = hash_password(password)
+    write_transaction()
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, display_name=display_name, password_hash=hash_password(password))
+        user = User(email=email, display_name=display_name, password_hash=password_hash)
         db.session.add(user)
     user.is_admin = True
     db.session.commit()

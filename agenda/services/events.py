@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..db_tx import write_transaction
 from ..extensions import db
 from ..models import Event, Membership, Room, Slot, User
 from . import ServiceError
@@ -35,6 +36,7 @@ def _check_settings(s: EventSettings) -> None:
 
 def create_event(slug: str, settings: EventSettings) -> Event:
     _check_settings(settings)
+    write_transaction()
     if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
         raise ServiceError(_("Another event already uses this address."), "slug")
     event = Event(slug=slug)
@@ -47,6 +49,7 @@ def create_event(slug: str, settings: EventSettings) -> Event:
 
 def update_event(event: Event, settings: EventSettings) -> None:
     _check_settings(settings)
+    write_transaction()
     _apply_settings(event, settings)
     db.session.commit()
 
@@ -74,6 +77,7 @@ def save_room(
     name = name.strip()
     if capacity < 0:
         raise ServiceError(_("Capacity cannot be negative."), "capacity")
+    write_transaction()
     clash = db.session.scalar(
         select(Room.id).where(Room.event_id == event.id, Room.name == name)
     )
@@ -92,6 +96,7 @@ def save_room(
 
 
 def delete_room(room: Room) -> None:
+    write_transaction()
     db.session.delete(room)
     db.session.commit()
 
@@ -155,6 +160,7 @@ def parse_template(text: str) -> list[tuple[time, time]]:
 
 def add_day_of_slots(event: Event, day: date, template: str) -> list[Slot]:
     """Build one day's grid of open slots from a template, all or nothing."""
+    write_transaction()
     times: list[tuple[datetime, datetime]] = []
     for start, end in parse_template(template):
         s, e = _slot_times(event, day, start, end)
@@ -174,6 +180,7 @@ def add_day_of_slots(event: Event, day: date, template: str) -> list[Slot]:
 def update_slot(
     slot: Slot, day: date, start: time, end: time, kind: str, label: str
 ) -> None:
+    write_transaction()
     event = slot.event
     s, e = _slot_times(event, day, start, end)
     _check_overlap(event, s, e, slot)
@@ -182,6 +189,7 @@ def update_slot(
 
 
 def delete_slot(slot: Slot) -> None:
+    write_transaction()
     db.session.delete(slot)
     db.session.commit()
 
@@ -190,6 +198,7 @@ def delete_slot(slot: Slot) -> None:
 
 
 def set_role(event: Event, user: User, role: str) -> None:
+    write_transaction()
     membership = db.session.get(Membership, (user.id, event.id))
     if membership is None:
         raise ServiceError(_("This person has not joined the event."))
