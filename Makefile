@@ -22,9 +22,10 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/flask db upgrade --directory migrations
 	$(BIN)/flask agenda demo --if-empty
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the solver worker)"
+	@$(BIN)/flask agenda worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	AGENDA_SESSION_COOKIE_SECURE=false AGENDA_REMEMBER_COOKIE_SECURE=false \
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'agenda:create_app()'
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'agenda:create_app()'
 
 test: venv
 	$(BIN)/python -m pytest -q

@@ -48,12 +48,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .auth.views import bp as auth_bp
     from .events.views import bp as events_bp
+    from .facilitate.views import bp as facilitate_bp
     from .manage.views import bp as manage_bp
     from .proposals.views import bp as proposals_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(proposals_bp)
+    app.register_blueprint(facilitate_bp)
     app.register_blueprint(events_bp)
 
     from . import cli, templating
@@ -64,6 +66,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _select_locale():
-    from flask import request
+    from flask import has_request_context, request
 
+    if not has_request_context():  # the CLI and the worker speak the default language
+        return None
     return request.accept_languages.best_match(["en", "es", "fr"]) or "en"

@@ -61,5 +61,111 @@ def create_admin_command(email, password):
     click.echo(f"{email} is an admin.")
 
 
+def _event(slug: str):
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Event
+
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.BadParameter(f"no event '{slug}'", param_hint="--event")
+    return event
+
+
+@agenda_cli.command("worker")
+@click.option("--once", is_flag=True, help="Stop when no run is waiting.")
+@click.option("--poll", default=1.0, show_default=True, help="Seconds between looks at the queue.")
+def worker_command(once, poll):
+    """Run queued solve runs (the web app queues them)."""
+    from .worker import run_worker
+
+    click.echo("worker: waiting for runs (Ctrl-C stops)" if not once else "worker: running queued runs")
+    run_worker(poll=poll, once=once, echo=click.echo)
+
+
+@agenda_cli.command("solve")
+@click.option("--event", "slug", required=True, help="The event's slug.")
+@click.option("--time-limit", default=20, show_default=True, type=click.IntRange(1, 600))
+@click.option("--publish", is_flag=True, help="Publish the new version.")
+def solve_command(slug, time_limit, publish):
+    """Generate a schedule now, with a progress bar (one run per event, as in the app)."""
+    from .services import ServiceError
+    from .services.schedule import claim_next_run, execute_run, publish_version, start_run
+
+    event = _event(slug)
+    try:
+        run = start_run(event, time_limit)
+    except ServiceError as err:
+        raise click.ClickException(err.message) from None
+    run_id = run.id
+    if claim_next_run() != run_id:
+        raise click.ClickException("a worker took the run first; follow it in the app")
+    with click.progressbar(length=time_limit * 10, label="solving", show_eta=False,
+                           item_show_func=lambda x: x) as bar:
+        shown = {"ticks": 0}
+
+        def progress(elapsed, objective, bound):
+            ticks = min(time_limit * 10, int(elapsed * 10))
+            bar.update(ticks - shown["ticks"], f"objective {objective} / bound {bound}")
+            shown["ticks"] = ticks
+
+        row = execute_run(run_id, on_progress=progress)
+    click.echo(f"{row.status}: {row.message}")
+    if row.status not in ("succeeded", "cancelled") or row.version is None:
+        raise SystemExit(1)
+    figures = row.version.figures
+    click.echo(f"version {row.version.number}: {figures.get('unscheduled')} unscheduled, attendable votes "
+               f"{figures.get('attendable_votes')}/{figures.get('total_votes')}, "
+               f"overflow {figures.get('overflow')}, slot moves {figures.get('slot_moves')}")
+    if publish:
+        try:
+            publish_version(row.version)
+        except ServiceError as err:
+            raise click.ClickException(err.message) from None
+        click.echo(f"version {row.version.number} is published")
+
+
+@agenda_cli.command("export-instance")
+@click.option("--event", "slug", required=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None)
+def export_instance_command(slug, out):
+    """Write the event's scheduling problem as agenda-instance/1 JSON."""
+    import json
+
+    from . import scheduling
+
+    data = scheduling.export_instance(scheduling.build_problem(_event(slug)))
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        click.echo(text)
+
+
+@agenda_cli.command("import-solution")
+@click.option("--event", "slug", required=True)
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_solution_command(slug, file):
+    """Store a solution computed elsewhere as a new draft, after checking it."""
+    import json
+
+    from .services import ServiceError
+    from .services.schedule import import_solution
+
+    event = _event(slug)
+    try:
+        data = json.load(file)
+        version = import_solution(event, data)
+    except json.JSONDecodeError as e:
+        raise click.ClickException(f"{file.name}: line {e.lineno} column {e.colno}: {e.msg}") from None
+    except ValueError as e:
+        raise click.ClickException(f"{file.name}: {e}") from None
+    except ServiceError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"stored as draft version {version.number}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(agenda_cli)

@@ -153,7 +153,7 @@ def load_demo_proposals(event: Event, people: list[User], rng: random.Random) ->
         proposal = Proposal(
             event=event, title=title, format=fmt, language=language, needs=needs,
             length=2 if fmt == "campaign lab" and i % 2 == 0 else 1,
-            status="accepted" if i < len(SEED_PROPOSALS) else "proposed",
+            status="accepted" if i < 45 else "proposed",
             visibility="participants" if "Chechnya" in title or "oppressive" in title else "public",
             description=f"{title}. Bring your own experience: we share, then plan together.",
         )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -330,3 +331,115 @@ class Notice(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notice user={self.user_id} {self.text[:30]!r}>"
+
+
+class ScheduleVersion(db.Model):
+    """A numbered, append-only schedule of an event: a draft until it is published."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(32), default="solver")  # solver, import
+    # The solver's figures and its reasons for anything left unscheduled.
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    unscheduled: Mapped[list[int]] = mapped_column(JSON, default=list)  # proposal ids
+    now_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship()
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "number", name="version_number_unique"),
+        CheckConstraint("status IN ('draft', 'published')", name="version_status_known"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ScheduleVersion {self.event_id}#{self.number} {self.status}>"
+
+
+class Assignment(db.Model):
+    """One session of a version: its start slot and room."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("schedule_version.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="CASCADE"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"))
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    version: Mapped[ScheduleVersion] = relationship(back_populates="assignments")
+    proposal: Mapped[Proposal] = relationship()
+    slot: Mapped[Slot] = relationship()
+    room: Mapped[Room] = relationship()
+    bookings: Mapped[list[RoomBooking]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+    __table_args__ = (UniqueConstraint("version_id", "proposal_id", name="assignment_once_per_version"),)
+
+    def __repr__(self) -> str:
+        return f"<Assignment v{self.version_id} proposal={self.proposal_id} slot={self.slot_id} room={self.room_id}>"
+
+
+class RoomBooking(db.Model):
+    """Each slot a session occupies in its room, so that the database refuses double-booking."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("schedule_version.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="CASCADE"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"))
+
+    version: Mapped[ScheduleVersion] = relationship()
+
+    __table_args__ = (UniqueConstraint("version_id", "slot_id", "room_id", name="room_booked_once"),)
+
+    def __repr__(self) -> str:
+        return f"<RoomBooking v{self.version_id} slot={self.slot_id} room={self.room_id}>"
+
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+class SolveRun(db.Model):
+    """One run of the solver for an event, done by the worker process."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_limit: Mapped[int] = mapped_column(Integer, default=20)
+    now_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [[elapsed seconds, objective, bound], …] as the run goes.
+    progress: Mapped[list] = mapped_column(JSON, default=list)
+    message: Mapped[str] = mapped_column(String(2000), default="")
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_version.id", ondelete="SET NULL"))
+
+    version: Mapped[ScheduleVersion | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="run_status_known"
+        ),
+        # One run per event at a time: the database itself refuses a second one.
+        db.Index(
+            "one_active_run_per_event", "event_id", unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running")
+
+    def __repr__(self) -> str:
+        return f"<SolveRun {self.id} {self.status}>"

@@ -141,6 +141,7 @@ class LocalSearch:
     def run(
         self, max_work: int, deadline: float, progress: Progress | None = None,
         bound: int = 0, t_start: float = 0.0, t_end: float = 0.05,
+        stop: Callable[[], bool] | None = None,
     ) -> list[tuple[int, int]]:
         """Anneal until max_work people have been rescored (or the deadline); return the best placement.
 
@@ -165,9 +166,12 @@ class LocalSearch:
                 now = time.monotonic()
                 if now > deadline:
                     break
-                if progress is not None and now - last_report > 0.5:
+                if now - last_report > 0.5:
                     last_report = now
-                    progress(now - started, shown, bound)
+                    if progress is not None:
+                        progress(now - started, shown, bound)
+                    if stop is not None and stop():
+                        break
             temp = t_start * (t_end / t_start) ** (work / max_work) if t_start > 0 else 0.0
             self.log.clear()
             touched = self.step()

@@ -31,6 +31,8 @@ class Options:
     max_changes: float = 0.1
     # progress(elapsed_seconds, objective, bound): called about twice a second.
     progress: Callable[[float, int, int], None] | None = None
+    # stop(): asked as often; True ends the search early with the best schedule found so far.
+    stop: Callable[[], bool] | None = None
 
 
 def _objective(sched: Schedule) -> int:
@@ -64,7 +66,8 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     work = int(options.time_limit * 0.85 * WORK_PER_SECOND)
     cap = sched.slot_moves + max(1, math.floor(options.max_changes * len(c.movable_previous)))
     search = LocalSearch(sched, options.seed, place_weight, max_moved=cap)
-    best = search.run(work, search_deadline, options.progress, bound, t_start=1.0, t_end=0.02)
+    best = search.run(work, search_deadline, options.progress, bound, t_start=1.0, t_end=0.02,
+                      stop=options.stop)
     sched.load_placement(best)
 
     room_time = max(0.2, min(10.0, deadline - time.monotonic()))

@@ -76,7 +76,8 @@ def count_votes(database_url: str) -> tuple[int, int]:
     engine = create_engine(database_url)
     with engine.connect() as conn:
         rows = conn.execute(select(func.count()).select_from(Vote)).scalar()
-        distinct = conn.execute(text("select count(*) from (select distinct user_id, proposal_id from vote) v")).scalar()
+        distinct = conn.execute(
+            text("select count(*) from (select distinct user_id, proposal_id from vote) v")).scalar()
     engine.dispose()
     return rows, distinct
 

@@ -175,3 +175,15 @@ def test_any_small_instance_gives_a_valid_schedule_no_worse_than_baseline(seed, 
         return
     assert find_violations(p, solution) == []
     assert len(solution.assignments) >= len(baseline_solution(p).assignments) or resolve
+
+
+def test_stop_returns_the_best_schedule_so_far():
+    import time
+
+    p = generate(sessions=60, participants=150, seed=9)
+    started = time.monotonic()
+    solution = solve(p, Options(time_limit=30, stop=lambda: time.monotonic() - started > 1.0))
+    assert time.monotonic() - started < 10
+    assert solution.status == "feasible"
+    assert find_violations(p, solution) == []
+    assert score(p, solution).attendable_votes >= score(p, baseline_solution(p)).attendable_votes
