@@ -42,8 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from . import security
+    from . import compress, security
 
+    compress.init_app(app)
     security.init_app(app)
 
     from .auth.views import bp as auth_bp
@@ -51,11 +52,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .facilitate.views import bp as facilitate_bp
     from .manage.views import bp as manage_bp
     from .proposals.views import bp as proposals_bp
+    from .schedule.views import bp as schedule_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(facilitate_bp)
+    app.register_blueprint(schedule_bp)
     app.register_blueprint(events_bp)
 
     from . import cli, templating

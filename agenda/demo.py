@@ -144,7 +144,7 @@ EXTRA_PROPOSALS = [
 ]
 
 
-def load_demo_proposals(event: Event, people: list[User], rng: random.Random) -> None:
+def load_demo_proposals(event: Event, people: list[User], rng: random.Random, voters: list[User]) -> None:
     """About 55 proposals from the seed, each run by one to three participants, with votes."""
     proposals = []
     for i, (title, language, fmt, needs) in enumerate(SEED_PROPOSALS + EXTRA_PROPOSALS):
@@ -164,7 +164,7 @@ def load_demo_proposals(event: Event, people: list[User], rng: random.Random) ->
     db.session.flush()
     # Some sessions draw crowds: weights make the votes realistically uneven.
     weights = [rng.paretovariate(1.4) for _ in proposals]
-    for user in people:
+    for user in people + voters:
         mine = [(p, w) for (p, hosts), w in zip(proposals, weights, strict=True)
                 if user.id not in hosts and p.language in user.languages]
         if not mine:
@@ -207,6 +207,7 @@ def load_demo(password: str, seed: int = 2017) -> Event:
         db.session.add(Room(event=event, name=name, capacity=capacity, features=features))
 
     hashed = hash_password(password)
+    demo_voters = []
     for email, display_name, role in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -215,6 +216,8 @@ def load_demo(password: str, seed: int = 2017) -> Event:
             db.session.add(user)
         user.is_admin = user.is_admin or role == "admin"
         db.session.add(Membership(user=user, event=event, role=role))
+        if role == "participant":
+            demo_voters.append(user)
 
     people = []
     mixes = [langs for langs, weight in LANGUAGE_MIXES for _ in range(weight)]
@@ -227,6 +230,6 @@ def load_demo(password: str, seed: int = 2017) -> Event:
         db.session.add(Membership(user=user, event=event, role="participant"))
         people.append(user)
     db.session.flush()
-    load_demo_proposals(event, people, rng)
+    load_demo_proposals(event, people, rng, demo_voters)
     db.session.commit()
     return event

@@ -443,3 +443,37 @@ class SolveRun(db.Model):
 
     def __repr__(self) -> str:
         return f"<SolveRun {self.id} {self.status}>"
+
+
+class AgendaChoice(db.Model):
+    """Which of several clashing sessions a person chose to attend in a slot."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+
+    def __repr__(self) -> str:
+        return f"<AgendaChoice user={self.user_id} slot={self.slot_id} proposal={self.proposal_id}>"
+
+
+class AgendaSeen(db.Model):
+    """The published version a person last looked at, to tell them what changed since."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("schedule_version.id", ondelete="CASCADE"))
+
+    def __repr__(self) -> str:
+        return f"<AgendaSeen user={self.user_id} version={self.version_id}>"
+
+
+class CalendarToken(db.Model):
+    """The secret in a personal calendar feed's address; a new one revokes the old."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CalendarToken user={self.user_id} event={self.event_id}>"

@@ -1,0 +1,313 @@
+"""Attendees: the published schedule, now and next, personal agendas and feeds."""
+
+import gzip
+import html
+import json
+from pathlib import Path
+
+import icalendar
+import jsonschema
+import pytest
+from lxml import etree
+from sqlalchemy import select
+
+from agenda.demo import load_demo
+from agenda.extensions import db
+from agenda.models import Assignment, Proposal, Slot, User
+from agenda.services import attendee
+from agenda.services import schedule as svc
+
+from .conftest import login
+
+PASSWORD = "demo password 123"
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "frab"
+
+
+@pytest.fixture
+def demo(app):
+    return load_demo(PASSWORD)
+
+
+def publish_new(event, time_limit=2):
+    run = svc.start_run(event, time_limit)
+    svc.claim_next_run()
+    version = svc.execute_run(run.id).version
+    svc.publish_version(version)
+    return version
+
+
+def client_for(app, email):
+    client = app.test_client()
+    login(client, email, PASSWORD)
+    return client
+
+
+def test_before_publishing_pages_say_so_and_feeds_are_valid_and_empty(client, demo):
+    assert "not published yet" in client.get(f"/{demo.slug}/schedule").get_data(as_text=True)
+    assert "not published yet" in client.get(f"/{demo.slug}/now").get_data(as_text=True)
+    cal = icalendar.Calendar.from_ical(client.get(f"/{demo.slug}/schedule.ics").data)
+    assert cal.walk("VEVENT") == []
+    xml = etree.fromstring(client.get(f"/{demo.slug}/schedule.xml").data)
+    etree.XMLSchema(etree.parse(str(SPEC / "schedule.xml.xsd"))).assertValid(xml)
+    data = json.loads(client.get(f"/{demo.slug}/schedule.json").data)
+    jsonschema.validate(data, json.loads((SPEC / "schema.json").read_text()))
+
+
+def test_published_schedule_list_grid_filters_and_session_page(app, client, demo):
+    version = publish_new(demo)
+    page = html.unescape(client.get(f"/{demo.slug}/schedule").get_data(as_text=True))
+    public = [a for a in version.assignments if a.proposal.visibility == "public"]
+    assert all(a.proposal.title in page for a in public[:10])
+    assert "Version 1" in page
+    grid = client.get(f"/{demo.slug}/schedule?view=grid").get_data(as_text=True)
+    assert "<table class=\"grid\">" in grid and "Main hall" in grid
+    spanish = html.unescape(client.get(f"/{demo.slug}/schedule?language=es").get_data(as_text=True))
+    for a in version.assignments:
+        if a.proposal.visibility == "public":
+            assert (a.proposal.title in spanish) == (a.proposal.language == "es"), a.proposal.title
+    some = public[0]
+    session = html.unescape(client.get(f"/{demo.slug}/schedule/sessions/{some.proposal_id}").get_data(as_text=True))
+    assert some.proposal.title in session and some.room.name in session
+    assert some.slot.local_start.strftime("%H:%M") in session  # event time, not UTC
+    assert all(u.display_name in session for u in some.proposal.facilitators)
+
+
+def test_participants_only_sessions_are_closed_everywhere_for_anonymous(app, client, demo):
+    version = publish_new(demo)
+    secret = next(a for a in version.assignments if a.proposal.visibility == "participants")
+    title, hosts = secret.proposal.title, [u.display_name for u in secret.proposal.facilitators]
+    pages = [f"/{demo.slug}/schedule", f"/{demo.slug}/schedule?view=grid",
+             f"/{demo.slug}/schedule/sessions/{secret.proposal_id}",
+             f"/{demo.slug}/now?at={secret.slot.local_start:%Y-%m-%dT%H:%M}",
+             f"/{demo.slug}/schedule.ics", f"/{demo.slug}/schedule.xml", f"/{demo.slug}/schedule.json",
+             f"/{demo.slug}/proposals", f"/{demo.slug}/proposals/{secret.proposal_id}"]
+    for path in pages:
+        body = html.unescape(client.get(path, headers={"Accept-Encoding": "identity"}).get_data(as_text=True))
+        assert title not in body, path
+        assert not any(h in body for h in hosts), path
+    member = client_for(app, "participant@example.org")
+    assert title in html.unescape(
+        member.get(f"/{demo.slug}/schedule/sessions/{secret.proposal_id}").get_data(as_text=True))
+
+
+def test_unknown_event_session_or_version_is_404_with_a_way_back(client, demo):
+    publish_new(demo)
+    for path in ["/nope/schedule", f"/{demo.slug}/schedule/sessions/99999", f"/{demo.slug}/schedule?version=7",
+                 f"/{demo.slug}/agenda/not-a-token.ics"]:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert 'href="/"' in response.get_data(as_text=True)
+
+
+def test_older_published_versions_stay_readable(client, demo):
+    publish_new(demo)
+    publish_new(demo)
+    old = client.get(f"/{demo.slug}/schedule?version=1").get_data(as_text=True)
+    assert "This is an older version." in old
+
+
+def test_now_and_next(client, demo):
+    version = publish_new(demo)
+    a = version.assignments[0]
+    at = a.slot.local_start.strftime("%Y-%m-%dT%H:%M")
+    page = client.get(f"/{demo.slug}/now?at={at}").get_data(as_text=True)
+    now_part = page.split("Next")[0]
+    if a.proposal.visibility == "public":
+        assert a.proposal.title in now_part
+    assert client.get(f"/{demo.slug}/now").headers["Refresh"] == "60"
+    over = client.get(f"/{demo.slug}/now?at=2017-11-10T09:00").get_data(as_text=True)
+    assert "The event is over" in over
+    assert client.get(f"/{demo.slug}/now?at=yesterday").status_code == 400
+
+
+def test_exports_validate_and_keep_guids_across_versions(client, demo):
+    publish_new(demo)
+    xsd = etree.XMLSchema(etree.parse(str(SPEC / "schedule.xml.xsd")))
+    schema = json.loads((SPEC / "schema.json").read_text())
+    first_xml = etree.fromstring(client.get(f"/{demo.slug}/schedule.xml").data)
+    xsd.assertValid(first_xml)
+    first_json = json.loads(client.get(f"/{demo.slug}/schedule.json").data)
+    jsonschema.validate(first_json, schema)
+    # A new version that moves a session: same GUIDs and UIDs, new version, higher SEQUENCE.
+    second = publish_new(demo)
+    moved = next(a for a in second.assignments if a.proposal.visibility == "public")
+    guids = {e.get("id"): e.get("guid") for e in first_xml.iter("event")}
+    second_xml = etree.fromstring(client.get(f"/{demo.slug}/schedule.xml").data)
+    xsd.assertValid(second_xml)
+    assert {e.get("id"): e.get("guid") for e in second_xml.iter("event")}.items() >= {
+        k: v for k, v in guids.items() if k in {e.get("id") for e in second_xml.iter("event")}}.items()
+    assert first_xml.findtext("version") == "v1" and second_xml.findtext("version") == "v2"
+    second_json = json.loads(client.get(f"/{demo.slug}/schedule.json").data)
+    jsonschema.validate(second_json, schema)
+    assert second_json["schedule"]["version"] == "v2"
+    cal = icalendar.Calendar.from_ical(client.get(f"/{demo.slug}/schedule.ics").data)
+    uid = attendee.session_guid(demo, moved.proposal_id)
+    event = next(e for e in cal.walk("VEVENT") if str(e["UID"]) == uid)
+    assert str(event["DTSTART"].params["TZID"]) == "Africa/Nairobi"
+    assert event["DTSTART"].dt.utcoffset().total_seconds() == 3 * 3600
+    assert event.decoded("DTSTART").strftime("%H:%M") == moved.slot.local_start.strftime("%H:%M")
+    assert cal.walk("VTIMEZONE")
+
+
+def test_ics_sequence_grows_when_a_session_changes(fac_client, demo):
+    first = publish_new(demo)
+    a = next(x for x in first.assignments if x.proposal.visibility == "public" and x.proposal.length == 1)
+    svc.start_run(demo, 2)
+    svc.claim_next_run()
+    draft = db.session.scalar(select(Assignment).where(Assignment.proposal_id == a.proposal_id,
+                                                       Assignment.version_id != first.id))
+    assert draft is None  # the run has not executed yet
+    run_id = db.session.scalars(select(svc.SolveRun.id).order_by(svc.SolveRun.id.desc())).first()
+    second = svc.execute_run(run_id).version
+    other_slot = next(s for s in demo.slots if s.kind == "open" and s.id != a.slot_id)
+    rooms = [r for r in demo.rooms if set(a.proposal.needs) <= set(r.features)]
+    for room in rooms:
+        try:
+            svc.move_session(second, a.proposal_id, other_slot, room)
+            break
+        except svc.ServiceError:
+            continue
+    else:
+        pytest.skip("no free place to move this session to")
+    svc.publish_version(second)
+    cal = icalendar.Calendar.from_ical(fac_client.get(f"/{demo.slug}/schedule.ics").data)
+    event = next(e for e in cal.walk("VEVENT") if str(e["UID"]) == attendee.session_guid(demo, a.proposal_id))
+    assert int(event["SEQUENCE"]) == 1
+
+
+@pytest.fixture
+def fac_client(app, demo):
+    return client_for(app, "facilitator@example.org")
+
+
+def test_feeds_answer_conditional_requests(client, demo):
+    publish_new(demo)
+    for path in ["schedule.ics", "schedule.xml", "schedule.json", "schedule"]:
+        first = client.get(f"/{demo.slug}/{path}")
+        assert first.status_code == 200 and first.headers["ETag"]
+        again = client.get(f"/{demo.slug}/{path}", headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, path
+        since = client.get(f"/{demo.slug}/{path}", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+        assert since.status_code == 304, path
+    zipped = client.get(f"/{demo.slug}/schedule.xml", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data).startswith(b"<?xml")
+    assert client.get(f"/{demo.slug}/schedule.xml", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}).status_code == 304
+    publish_new(demo)
+    assert client.get(f"/{demo.slug}/schedule.ics", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_personal_agenda_clash_choice_and_suggestions(app, demo):
+    version = publish_new(demo)
+    me = db.session.scalar(select(User).where(User.email == "participant@example.org"))
+    # Make a clash: vote for two sessions that share a slot.
+    by_slot = {}
+    for a in version.assignments:
+        by_slot.setdefault(a.slot_id, []).append(a)
+    slot_id, pair = next((k, v[:2]) for k, v in by_slot.items() if len(v) >= 2
+                         and all(me.id not in [u.id for u in x.proposal.facilitators] for x in v[:2]))
+    from agenda.models import Vote
+
+    for a in pair:
+        if db.session.get(Vote, (me.id, a.proposal_id)) is None:
+            db.session.add(Vote(user_id=me.id, proposal_id=a.proposal_id))
+    db.session.commit()
+    client = client_for(app, "participant@example.org")
+    page = client.get(f"/{demo.slug}/me/agenda").get_data(as_text=True)
+    assert "These clash: choose one." in page
+    client.post(f"/{demo.slug}/me/agenda/choose", data={"slot": slot_id, "proposal": pair[1].proposal_id})
+    rows = attendee.personal_agenda(me, demo, version)
+    row = next(r for r in rows if r.slot.id == slot_id)
+    assert row.chosen.proposal.id == pair[1].proposal_id and row.going.proposal.id == pair[1].proposal_id
+    text = client.get(f"/{demo.slug}/me/agenda.txt").get_data(as_text=True)
+    assert pair[1].proposal.title in text and pair[0].proposal.title not in text.split(pair[1].proposal.title)[0][-5:]
+    free = [r for r in rows if not r.mine and not r.wanted and r.slot.kind == "open"]
+    assert all(r.suggestions for r in free if any(True for _ in version.assignments))
+
+
+def test_agenda_tells_what_changed_since_last_look(app, demo):
+    v1 = publish_new(demo)
+    client = client_for(app, "participant@example.org")
+    me = db.session.scalar(select(User).where(User.email == "participant@example.org"))
+    from agenda.models import Vote
+
+    mine = set(db.session.scalars(select(Vote.proposal_id).where(Vote.user_id == me.id)))
+    target = next(a for a in v1.assignments if a.proposal_id in mine and a.proposal.length == 1)
+    assert "Changed since you last looked" not in client.get(f"/{demo.slug}/me/agenda").get_data(as_text=True)
+    run = svc.start_run(demo, 2)
+    svc.claim_next_run()
+    v2 = svc.execute_run(run.id).version
+    moved_to = None
+    for other in v2.assignments:  # the schedule is full: swap it with a session elsewhere
+        if other.proposal.length == 1 and other.slot_id != target.slot_id and other.proposal_id not in mine:
+            try:
+                svc.swap_sessions(v2, target.proposal_id, other.proposal_id)
+            except svc.ServiceError:
+                continue
+            moved_to = db.session.get(Slot, other.slot_id)
+            break
+    assert moved_to is not None
+    svc.publish_version(v2)
+    page = client.get(f"/{demo.slug}/me/agenda").get_data(as_text=True)
+    assert "Changed since you last looked" in page
+    assert (f"moved from {target.slot.local_start:%A %H:%M} to {moved_to.local_start:%A %H:%M}") in page
+    assert "Changed since you last looked" not in client.get(f"/{demo.slug}/me/agenda").get_data(as_text=True)
+
+
+def test_personal_calendar_feed_and_revocation(app, client, demo):
+    publish_new(demo)
+    me_client = client_for(app, "participant@example.org")
+    page = me_client.get(f"/{demo.slug}/me/agenda").get_data(as_text=True)
+    url = page.split('readonly value="')[1].split('"')[0]
+    path = url.split("localhost", 1)[1]
+    feed = client.get(path)  # no login needed
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    cal = icalendar.Calendar.from_ical(feed.data)
+    me = db.session.scalar(select(User).where(User.email == "participant@example.org"))
+    from agenda.models import Vote
+
+    voted = {attendee.session_guid(demo, p) for p in db.session.scalars(
+        select(Vote.proposal_id).where(Vote.user_id == me.id))}
+    uids = {str(e["UID"]) for e in cal.walk("VEVENT")}
+    assert uids and uids <= voted
+    assert "private" in feed.headers["Cache-Control"]
+    me_client.post(f"/{demo.slug}/me/calendar/renew")
+    assert client.get(path).status_code == 404
+    assert client.get(path.replace(demo.slug, "no-such-event")).status_code == 404
+
+
+def test_attendee_pages_are_small(client, demo):
+    publish_new(demo)
+    for path in ["schedule", "schedule?view=grid", "now", "schedule/sessions/1"]:
+        response = client.get(f"/{demo.slug}/{path}", headers={"Accept-Encoding": "gzip"})
+        css = client.get("/static/style.css", headers={"Accept-Encoding": "gzip"})
+        assert len(response.data) + len(css.data) < 30 * 1024, path
+        css.close()
+    for path in ["schedule", "now"]:
+        assert "<script" not in client.get(f"/{demo.slug}/{path}").get_data(as_text=True)
+
+
+def test_slot_after_midnight_and_dst_in_feeds(app, make_event, make_user):
+    from datetime import UTC, date, datetime
+
+    event = make_event(slug="night", timezone="Europe/Berlin", first_day=date(2017, 10, 28),
+                       last_day=date(2017, 10, 30))
+    host = make_user(event)
+    slot = Slot(event_id=event.id, start=datetime(2017, 10, 29, 23, 30, tzinfo=UTC),
+                end=datetime(2017, 10, 30, 0, 30, tzinfo=UTC))
+    from agenda.models import Facilitation, Room
+
+    room = Room(event_id=event.id, name="Cellar", capacity=20)
+    p = Proposal(event_id=event.id, title="Night owls", format="skillshare", language="en", status="accepted")
+    p.facilitations.append(Facilitation(user_id=host.id, is_proposer=True, state="accepted"))
+    db.session.add_all([slot, room, p])
+    db.session.commit()
+    publish_new(event)
+    client = app.test_client()
+    cal = icalendar.Calendar.from_ical(client.get("/night/schedule.ics").data)
+    ev = cal.walk("VEVENT")[0]
+    assert ev.decoded("DTSTART").strftime("%Y-%m-%d %H:%M") == "2017-10-30 00:30"
+    assert {c.name for c in cal.walk("VTIMEZONE")[0].subcomponents} == {"STANDARD", "DAYLIGHT"}
+    page = client.get("/night/schedule").get_data(as_text=True)
+    assert page.index("Monday 30 October") < page.index("00:30")
