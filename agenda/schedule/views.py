@@ -184,8 +184,10 @@ def agenda(slug):
     changes = svc.changes_since_seen(current_user, event, version) if version else []
     token = svc.calendar_token(current_user, event)
     days = [(day, list(group)) for day, group in groupby(rows, key=lambda r: r.slot.local_start.date())]
+    moment = datetime.now(UTC)
+    upcoming = next((r for r in rows if r.going is not None and r.slot.end > moment), None)
     return render_template(
-        "schedule/agenda.html", event=event, version=version, days=days, changes=changes,
+        "schedule/agenda.html", event=event, version=version, days=days, changes=changes, upcoming=upcoming,
         feed_url=url_for("schedule.personal_ics", slug=event.slug, token=token, _external=True),
         form=EmptyForm())
 

@@ -1,0 +1,176 @@
+"""The whole loop in a real browser (Playwright driving Debian's chromium).
+
+Two participants propose and vote, the facilitator accepts, generates and publishes,
+a participant opens their agenda on a phone with JavaScript off and downloads the calendar.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import icalendar
+import pytest
+from flask_migrate import upgrade
+
+from agenda import create_app
+from agenda.extensions import db
+
+from .conftest import need
+from .servers import gunicorn
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "demo password 123"
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def site(tmp_path):
+    need(os.path.exists(CHROMIUM), "Debian's chromium is not installed (.ci/run installs it)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        need(False, "the playwright package is missing")
+    instance = tmp_path / "instance"
+    env = {"AGENDA_INSTANCE_PATH": str(instance), "AGENDA_DEMO_PASSWORD": PASSWORD}
+    os.environ.update(env)
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        from agenda.demo import load_demo
+
+        load_demo(PASSWORD)
+        db.engine.dispose()
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "agenda", "worker", "--poll", "0.3"],
+                              env={**os.environ, "FLASK_APP": "agenda", **env},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with gunicorn(env, workers=2) as base:
+            yield base
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+        for key in env:
+            os.environ.pop(key, None)
+
+
+def register_and_login(page, base, email, name):
+    page.goto(f"{base}/register?event=campaigncon-2017")
+    page.fill("#email", email)
+    page.fill("#display_name", name)
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/login")
+    login(page, base, email)
+
+
+def login(page, base, email):
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert "Wrong email or password" not in page.content()
+
+
+def propose(page, base, title, language):
+    page.goto(f"{base}/campaigncon-2017/proposals/new")
+    page.fill("#title", title)
+    page.fill("#description", "Hands-on, bring a phone.")
+    page.select_option("#format", "skillshare")
+    page.select_option("#language", language)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert "Your proposal is in." in page.content()
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def vote(page, base, proposal_id):
+    page.goto(f"{base}/campaigncon-2017/proposals/{proposal_id}")
+    button = page.locator("form.vote button")
+    button.click()
+    # With JavaScript the page does not reload; the button changes in place.
+    page.wait_for_function("document.querySelector('form.vote button').getAttribute('aria-pressed') === 'true'")
+
+
+@pytest.mark.slow
+def test_the_whole_loop_in_a_browser(site, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base = site
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            ana = browser.new_context().new_page()
+            register_and_login(ana, base, "ana@example.org", "Ana Radio")
+            radio = propose(ana, base, "Radio para la resistencia", "es")
+            bea = browser.new_context().new_page()
+            register_and_login(bea, base, "bea@example.org", "Bea Maps")
+            maps = propose(bea, base, "Mapping power with local data", "en")
+            vote(bea, base, radio)
+            vote(ana, base, maps)
+
+            fac = browser.new_context().new_page()
+            login(fac, base, "facilitator@example.org")
+            for proposal in (radio, maps):
+                fac.goto(f"{base}/campaigncon-2017/proposals/{proposal}")
+                assert "1 vote" in fac.content()
+                fac.click("text=Accept")
+                fac.wait_for_load_state()
+            fac.goto(f"{base}/campaigncon-2017/facilitate/")
+            fac.fill("#time_limit", "3")
+            fac.click("text=Generate schedule")
+            fac.wait_for_url(re.compile(r".*/facilitate/runs/\d+$"))
+            fac.wait_for_selector("text=Review version", timeout=60_000)
+            fac.click("text=Review version")
+            fac.click("text=Publish this version")
+            fac.wait_for_load_state()
+            assert "is now the public schedule" in fac.content()
+
+            # Ana, on a phone with JavaScript off: her next session in two taps.
+            phone = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 640},
+                                        accept_downloads=True)
+            page = phone.new_page()
+            login(page, base, "ana@example.org")
+            page.goto(f"{base}/campaigncon-2017/")
+            page.click("text=My agenda")  # tap 1 (the login was the other)
+            page.wait_for_load_state()
+            assert "Mapping power with local data" in page.content()
+            assert "Radio para la resistencia" in page.content()
+            page.screenshot(path=str(tmp_path / "agenda-phone.png"), full_page=True)
+            shutil.copy(tmp_path / "agenda-phone.png", "/tmp/agenda-phone.png")
+            feed_url = page.locator("input[readonly]").input_value()
+            response = phone.request.get(feed_url)
+            assert response.status == 200
+            calendar = icalendar.Calendar.from_ical(response.body())
+            titles = {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
+            assert {"Mapping power with local data", "Radio para la resistencia"} <= titles
+        finally:
+            browser.close()
+
+
+def test_pages_render_without_console_errors(site):
+    from playwright.sync_api import sync_playwright
+
+    base = site
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page()
+            problems = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            # A request cut short by the next navigation is no failure.
+            page.on("requestfailed", lambda r: problems.append(r.url) if "ABORTED" not in (r.failure or "") else None)
+            for path in ["/", "/login", "/register", "/campaigncon-2017/schedule", "/campaigncon-2017/now",
+                         "/campaigncon-2017/proposals"]:
+                page.goto(base + path)
+            login(page, base, "facilitator@example.org")
+            for path in ["/campaigncon-2017/manage/rooms", "/campaigncon-2017/facilitate/",
+                         "/campaigncon-2017/proposals"]:
+                page.goto(base + path)
+            assert problems == []  # the CSP blocked nothing, nothing failed to load
+        finally:
+            browser.close()
