@@ -35,6 +35,7 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m solver bench
+	$(BIN)/python -m agenda.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -221,7 +221,8 @@ def problem_from_dict(data: Any) -> Problem:
     )
 
 
-def load_problem(path: str) -> Problem:
+def _load(path: str, build):
+    """Read a JSON file and build from it; every error names the file and the place in it."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
@@ -230,9 +231,13 @@ def load_problem(path: str) -> Problem:
     except (OSError, UnicodeDecodeError) as e:
         raise InstanceError(f"{path}: {e}") from None
     try:
-        return problem_from_dict(data)
+        return build(data)
     except InstanceError as e:
         raise InstanceError(f"{path}: {e}") from None
+
+
+def load_problem(path: str) -> Problem:
+    return _load(path, problem_from_dict)
 
 
 def problem_to_dict(problem: Problem) -> dict:
@@ -291,14 +296,4 @@ def solution_from_dict(data: Any) -> Solution:
 
 
 def load_solution(path: str) -> Solution:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except json.JSONDecodeError as e:
-        raise InstanceError(f"{path}: line {e.lineno} column {e.colno}: {e.msg}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InstanceError(f"{path}: {e}") from None
-    try:
-        return solution_from_dict(data)
-    except InstanceError as e:
-        raise InstanceError(f"{path}: {e}") from None
+    return _load(path, solution_from_dict)

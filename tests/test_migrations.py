@@ -70,5 +70,26 @@ def test_postgres_demo_and_constraints(tmp_path, monkeypatch, postgres_database)
             db.session.commit()
         db.session.rollback()
         assert db.session.execute(text("select count(*) from membership")).scalar() == 112
+
+        # The evening on PostgreSQL: solve, publish, merge (INSERT … ON CONFLICT for votes).
+        from sqlalchemy import select
+
+        from agenda import scheduling
+        from agenda.models import Event, Proposal, Vote
+        from agenda.services import proposals as proposal_svc
+        from agenda.services import schedule as svc
+
+        event = db.session.scalar(select(Event))
+        run = svc.start_run(event, 2)
+        assert svc.claim_next_run() == run.id
+        version = svc.execute_run(run.id).version
+        svc.publish_version(version)
+        assert scheduling.published_version(event).number == 1
+        keep, other = db.session.scalars(select(Proposal).where(Proposal.status == "accepted").limit(2)).all()
+        voters = set(db.session.scalars(select(Vote.user_id).where(Vote.proposal_id.in_([keep.id, other.id]))))
+        proposal_svc.merge_proposals(keep, other)
+        after = db.session.scalars(select(Vote.user_id).where(Vote.proposal_id == keep.id)).all()
+        hosts = {u.id for u in db.session.get(Proposal, keep.id).facilitators}
+        assert sorted(after) == sorted(voters - hosts)
         db.session.remove()
         db.engine.dispose()
