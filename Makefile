@@ -12,14 +12,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# Reinstall only when the project's dependencies change.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+# Reinstall only when the project's dependencies change; `make run` needs no test tools.
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[postgres]'
 	touch $@
 
-venv: $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-app
 
-run: venv
+venv: $(VENV)/.installed-test
+
+run: $(VENV)/.installed-app
 	$(BIN)/flask db upgrade --directory migrations
 	$(BIN)/flask agenda demo --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the solver worker)"

@@ -140,12 +140,14 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
         solver.Participant(f"u{u.id}", tuple(u.languages), busy, tuple(votes.get(u.id, ())))
         for u in members)
 
-    published = published_version(event)
+    # The published schedule; before anything is published, the newest draft, so that
+    # generating again keeps what the facilitators have already reviewed unless a change pays.
+    base = published_version(event) or newest_version(event)
     # Plenaries are part of every published schedule: once past, they have happened like the rest.
     previous = {s.id: s.fixed for s in sessions if s.id.startswith("plenary-")}
-    if published is not None:
+    if base is not None:
         previous.update({f"p{a.proposal_id}": solver.Placement(slot_ids[a.slot_id], f"r{a.room_id}")
-                         for a in published.assignments if a.proposal_id in accepted})
+                         for a in base.assignments if a.proposal_id in accepted})
     problem = solver.Problem(
         slots=p_slots, rooms=p_rooms, sessions=tuple(sessions), participants=participants,
         name=event.slug, timezone=event.timezone, previous=previous,

@@ -152,3 +152,10 @@ def test_logout_requires_csrf_token(app, make_user):
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post("/logout").status_code == 400
     assert client.get("/account").status_code == 200  # still logged in
+
+
+def test_register_records_languages_spoken(client, make_event):
+    make_event()
+    register(client, email="es@example.org", languages=["es", "fr"])
+    user = db.session.scalar(select(User).where(User.email == "es@example.org"))
+    assert user.languages == ["es", "fr"]

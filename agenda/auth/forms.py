@@ -29,6 +29,10 @@ class RegisterForm(BaseForm):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+    languages = MultiCheckboxField(
+        _l("Languages I speak"), description=_l("The list of proposals shows these first."),
+        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
+    )
     invite_code = StringField(_l("Invite code"), validators=[Optional(), Length(max=64)])
 
 

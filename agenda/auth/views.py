@@ -42,7 +42,7 @@ def register():
         try:
             accounts.register_user(
                 form.email.data, form.display_name.data, form.password.data,
-                event, form.invite_code.data,
+                event, form.invite_code.data, form.languages.data,
             )
         except ServiceError as err:
             apply_field_error(form, err.field, err.message)

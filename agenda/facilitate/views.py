@@ -115,7 +115,13 @@ def version(event, number):
     built = scheduling.build_problem(event, now_slot, pins_from=version)
     reports = scheduling.review(built, version)
     published = scheduling.published_version(event)
-    changes = scheduling.diff(built, version, published if published and published.id != version.id else None)
+    # Compare with the public schedule; before anything is published, with the version before.
+    against = published if published and published.id != version.id else None
+    if published is None:
+        against = db.session.scalar(select(ScheduleVersion).where(
+            ScheduleVersion.event_id == event.id, ScheduleVersion.number < version.number)
+            .order_by(ScheduleVersion.number.desc()).limit(1))
+    changes = scheduling.diff(built, version, against)
     by_cell = {(a.slot_id, a.room_id): a for a in version.assignments}
     for a in version.assignments:
         if a.proposal.length == 2:
@@ -136,7 +142,7 @@ def version(event, number):
     newest = scheduling.newest_version(event)
     return render_template(
         "facilitate/version.html", event=event, version=version, reports=reports, changes=changes,
-        published=published, days=days, by_cell=by_cell, unscheduled=unscheduled, move_form=move_form,
+        published=published, against=against, days=days, by_cell=by_cell, unscheduled=unscheduled, move_form=move_form,
         swap_form=swap_form, form=EmptyForm(), can_publish=version.status == "draft" and newest.id == version.id,
         figures=version.figures)
 

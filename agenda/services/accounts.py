@@ -20,7 +20,7 @@ def normalise_email(email: str) -> str:
 
 def register_user(
     email: str, display_name: str, password: str, event: Event | None = None,
-    invite_code: str | None = None,
+    invite_code: str | None = None, languages: list[str] | None = None,
 ) -> User | None:
     """Create an account (and join the event). Returns None when the email is taken.
 
@@ -36,7 +36,8 @@ def register_user(
     write_transaction()
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         return None
-    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash)
+    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash,
+                languages=list(languages or []))
     if event_id is not None:
         user.memberships.append(Membership(event_id=event_id, role="participant"))
     db.session.add(user)
