@@ -13,6 +13,8 @@
       if (s.objective !== null) text("run-objective", s.objective);
       if (s.bound !== null) text("run-bound", s.bound);
       document.getElementById("run-bar").value = s.percent;
+      const waiting = document.getElementById("run-waiting");
+      if (waiting && s.status !== "queued") waiting.hidden = true;
       if (s.status === "queued" || s.status === "running") {
         setTimeout(tick, 1000);
       } else {
