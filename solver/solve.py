@@ -39,6 +39,30 @@ def _objective(sched: Schedule) -> int:
     return sched.attendable - sched.c.problem.move_cost * sched.slot_moves
 
 
+def _start(c: Compiled, co) -> Schedule:
+    """A re-solve starts from the published schedule, so that only worthwhile changes are made."""
+    return keep_published(c, co) if c.movable_previous else baseline(c, co, biggest_room=False)
+
+
+def _search(c: Compiled, co, seed: int, work: int, seconds: float, max_changes: float,
+            progress=None, bound: int = 0, stop=None):
+    """One annealing run from the greedy start; returns (its objective, its best placement)."""
+    sched = _start(c, co)
+    place_weight = c.total_votes + 1
+    cap = sched.slot_moves + max(1, math.floor(max_changes * len(c.movable_previous)))
+    search = LocalSearch(sched, seed, place_weight, max_moved=cap)
+    best = search.run(work, time.monotonic() + seconds, progress, bound, t_start=1.0, t_end=0.02, stop=stop)
+    sched.load_placement(best)
+    return sched.objective(place_weight), best, search.moves
+
+
+def _portfolio_member(problem: Problem, seed: int, work: int, seconds: float, max_changes: float):
+    """Runs in a worker process: the same search with another seed."""
+    c = Compiled(problem)
+    objective, best, _moves = _search(c, co_votes(c), seed, work, seconds, max_changes)
+    return objective, best
+
+
 def solve(problem: Problem, options: Options | None = None) -> Solution:
     options = options or Options()
     started = time.monotonic()
@@ -55,19 +79,41 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
         )
 
     co = co_votes(c)
-    place_weight = c.total_votes + 1
-    # A re-solve starts from the published schedule, so that only worthwhile changes are made.
-    sched = keep_published(c, co) if c.movable_previous else baseline(c, co, biggest_room=False)
     if options.progress:
-        options.progress(time.monotonic() - started, _objective(sched), bound)
+        options.progress(time.monotonic() - started, _objective(_start(c, co)), bound)
 
     # Leave a little of the time for the rooms.
-    search_deadline = started + options.time_limit * 0.9
+    seconds = options.time_limit * 0.9 - (time.monotonic() - started)
     work = int(options.time_limit * 0.85 * WORK_PER_SECOND)
-    cap = sched.slot_moves + max(1, math.floor(options.max_changes * len(c.movable_previous)))
-    search = LocalSearch(sched, options.seed, place_weight, max_moved=cap)
-    best = search.run(work, search_deadline, options.progress, bound, t_start=1.0, t_end=0.02,
-                      stop=options.stop)
+    # With several workers, other processes anneal from the same start with other seeds;
+    # the best schedule wins (ties to the lowest seed, so the answer stays reproducible).
+    pool = results = None
+    if options.workers > 1:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("spawn").Pool(options.workers - 1)
+        results = [pool.apply_async(_portfolio_member, (problem, options.seed + k, work, seconds,
+                                                        options.max_changes))
+                   for k in range(1, options.workers)]
+    try:
+        objective, best, moves = _search(c, co, options.seed, work, seconds, options.max_changes,
+                                         options.progress, bound, options.stop)
+        stopped = options.stop is not None and options.stop()
+        for result in results or ():
+            if stopped:
+                break
+            try:
+                # Members stop on their own clock; the grace covers starting a process.
+                other_objective, other = result.get(timeout=max(0.0, deadline - time.monotonic()) + 10)
+            except Exception:  # noqa: BLE001 (a lost member only costs its search)
+                continue
+            if other_objective > objective:
+                objective, best = other_objective, other
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    sched = Schedule(c)
     sched.load_placement(best)
 
     room_time = max(0.2, min(10.0, deadline - time.monotonic()))
@@ -93,7 +139,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
         "bound": bound,
         "gap": round((bound - objective) / bound, 6) if bound else 0.0,
         "wall_seconds": round(wall, 3),
-        "moves_tried": search.moves,
+        "moves_tried": moves,
         **figures.as_dict(),
     }
     if options.progress:

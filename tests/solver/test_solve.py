@@ -187,3 +187,13 @@ def test_stop_returns_the_best_schedule_so_far():
     assert solution.status == "feasible"
     assert find_violations(p, solution) == []
     assert score(p, solution).attendable_votes >= score(p, baseline_solution(p)).attendable_votes
+
+
+def test_two_workers_are_reproducible_and_no_worse_than_one():
+    p = generate(sessions=30, participants=80, seed=12)
+    one = solve(p, Options(time_limit=2.0, seed=3))
+    two = solve(p, Options(time_limit=2.0, seed=3, workers=2))
+    again = solve(p, Options(time_limit=2.0, seed=3, workers=2))
+    assert find_violations(p, two) == []
+    assert two.assignments == again.assignments
+    assert score(p, two).attendable_votes >= score(p, one).attendable_votes
