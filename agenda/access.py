@@ -5,9 +5,27 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
 from .models import Event
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; beyond it nothing exists (and SQLite would overflow)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in URLs: a number too large to be an id is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def get_by_id(model, value):
+    """The row with this id, or None for a missing, malformed or out-of-range id."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
+        return None
+    return db.session.get(model, value)
 
 
 def get_event(slug: str) -> Event:

@@ -7,7 +7,7 @@ from ortools.sat.python import cp_model
 from .data import Schedule
 
 
-def assign_rooms(sched: Schedule, time_limit: float, workers: int, seed: int) -> bool:
+def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
     """Reassign rooms of the scheduled sessions; keep the current rooms if nothing better is proven.
 
     Minimises overflow first, then rooms changed from the published schedule.
@@ -46,8 +46,11 @@ def assign_rooms(sched: Schedule, time_limit: float, workers: int, seed: int) ->
         return False
     model.minimize(sum(cost))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = workers
+    # One worker and a deterministic time limit: the same input gives the same rooms.
+    # (The model is small; the wall-clock limit is only a backstop for a slow machine.)
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = time_limit
+    solver.parameters.max_time_in_seconds = time_limit + 5
     solver.parameters.random_seed = seed
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

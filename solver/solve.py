@@ -116,8 +116,9 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     sched = Schedule(c)
     sched.load_placement(best)
 
-    room_time = max(0.2, min(10.0, deadline - time.monotonic()))
-    assign_rooms(sched, room_time, options.workers, options.seed)
+    # A fixed share of the limit (not what the clock left over), so that a seed gives one answer.
+    room_time = max(0.2, min(10.0, 0.1 * options.time_limit))
+    assign_rooms(sched, room_time, options.seed)
 
     assignments, unscheduled = sched.assignments()
     reasons = list(checks.warnings)

@@ -366,3 +366,24 @@ def test_generate_page_starts_a_run_and_shows_progress(fac, demo):
     page = fac.get(f"/{demo.slug}/facilitate/versions/1").get_data(as_text=True)
     assert "Attendable votes" in page and "Voters who can attend" in page and "Main hall" in page
     assert db.session.scalar(select(func.count(User.id))) > 100
+
+
+def test_ids_too_large_for_the_database_are_not_found_not_errors(app, fac, demo):
+    generate(demo)
+    participant = app.test_client()
+    login(participant, "participant@example.org", PASSWORD)
+    big = "9" * 25
+    slug = demo.slug
+    for client, method, path, data in [
+        (fac, "GET", f"/{slug}/proposals/{big}", None),
+        (fac, "GET", f"/{slug}/schedule?version={big}", None),
+        (fac, "GET", f"/{slug}/manage/rooms/{big}", None),
+        (fac, "GET", f"/{slug}/facilitate/versions/{big}", None),
+        (fac, "GET", f"/{slug}/facilitate/runs/{big}", None),
+        (fac, "POST", f"/{slug}/facilitate/versions/1/move", {"proposal": big, "slot": big, "room": big}),
+        (fac, "POST", f"/{slug}/proposals/1/merge", {"other": big}),
+        (participant, "POST", f"/{slug}/me/agenda/choose", {"slot": big, "proposal": big}),
+        (participant, "POST", f"/{slug}/proposals/{big}/vote", {"want": "1"}),
+    ]:
+        response = client.open(path, method=method, data=data)
+        assert response.status_code in (302, 404), (path, response.status_code)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import scheduling
-from ..access import facilitator_required
+from ..access import facilitator_required, get_by_id
 from ..auth.forms import EmptyForm
 from ..extensions import db
 from ..models import Room, ScheduleVersion, Slot, SolveRun
@@ -43,7 +43,7 @@ def index(event):
         choice = form.now_slot.data or 0
         now_slot = None
         if choice > 0:
-            now_slot = db.session.get(Slot, choice)
+            now_slot = get_by_id(Slot, choice)
             if now_slot is None or now_slot.event_id != event.id:
                 abort(404)
         elif choice == 0:
@@ -165,7 +165,7 @@ def _edit(event, number, action):
 
 
 def _owned(model, event, object_id):
-    obj = db.session.get(model, object_id or 0)
+    obj = get_by_id(model, object_id)
     if obj is None or obj.event_id != event.id:
         abort(404)
     return obj

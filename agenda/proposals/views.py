@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..access import get_event
+from ..access import get_by_id, get_event
 from ..auth.forms import EmptyForm
 from ..extensions import db, login_manager
 from ..forms import apply_field_error
@@ -287,7 +287,7 @@ def merge(slug, proposal_id):
     keep = _proposal(event, proposal_id)
     form = MergeForm()
     if form.validate_on_submit():
-        other = db.session.get(Proposal, form.other.data or 0)
+        other = get_by_id(Proposal, form.other.data)
         if other is None or other.event_id != event.id:
             flash(_("Choose another proposal of this event to merge with."), "error")
         else:

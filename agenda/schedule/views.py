@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import get_event
+from ..access import get_by_id, get_event
 from ..auth.forms import EmptyForm
 from ..exports import frab, ics, text
 from ..extensions import db
@@ -26,8 +26,10 @@ def _version(event):
     number = request.args.get("version", "")
     if not number:
         return svc.newest_published(event)
+    if not number.isdigit() or len(number) > 9:
+        abort(404)
     version = db.session.scalar(select(ScheduleVersion).where(
-        ScheduleVersion.event_id == event.id, ScheduleVersion.number == int(number) if number.isdigit() else -1,
+        ScheduleVersion.event_id == event.id, ScheduleVersion.number == int(number),
         ScheduleVersion.status == "published"))
     if version is None:
         abort(404)
@@ -208,7 +210,7 @@ def agenda_text(slug):
 @login_required
 def choose(slug):
     event = get_event(slug)
-    slot = db.session.get(Slot, request.form.get("slot", type=int) or 0)
+    slot = get_by_id(Slot, request.form.get("slot", type=int))
     if slot is None or slot.event_id != event.id or not EmptyForm().validate_on_submit():
         abort(404 if slot is None or slot.event_id != event.id else 400)
     try:

@@ -172,8 +172,10 @@ def personal_agenda(user, event: Event, version: ScheduleVersion) -> list[Agenda
 
 def choose_session(user, event: Event, slot: Slot, proposal_id: int) -> None:
     """Remember which of two clashing sessions someone will attend."""
-    if slot.event_id != event.id:
-        raise ServiceError("Unknown slot.")
+    version = newest_published(event)
+    if slot.event_id != event.id or not any(
+            it.proposal.id == proposal_id and slot in it.slots for it in items_of(version)):
+        raise ServiceError("That session is not on in this slot.")
     user_id, slot_id = user.id, slot.id
     write_transaction()
     choice = db.session.get(AgendaChoice, (user_id, slot_id))

@@ -127,7 +127,7 @@ def execute_run(run_id: int, on_progress=None) -> SolveRun:
         return row
     # The rows of `built` were expired by the new transaction and reload on use.
     if solution.status == "infeasible":
-        row.status, row.message = "failed", " ".join(solution.reasons)
+        row.status, row.message = "failed", " ".join(solution.reasons)[:2000]
     else:
         version = scheduling.save_version(db.session.get(Event, row.event_id), built, solution)
         db.session.flush()
