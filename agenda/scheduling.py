@@ -176,6 +176,25 @@ def check(built: Built, solution: solver.Solution) -> list[str]:
     return solver.find_violations(built.problem, solution)
 
 
+def check_hand_edit(built: Built, placed: dict[str, tuple[str, str]], pinned: set[str]):
+    """Check placements a facilitator made by hand: (problem as checked, candidate, violations).
+
+    Pins bind the next run, not a hand edit (pinned sessions are refused before this),
+    so the check lifts them; plenaries stay where they are.
+    """
+    from dataclasses import replace
+
+    problem = replace(built.problem, sessions=tuple(
+        s if s.id.startswith("plenary-") else replace(s, fixed=None) for s in built.problem.sessions))
+    free = Built(problem=problem, slots=built.slots, rooms=built.rooms, proposals=built.proposals,
+                 now_slot=built.now_slot, pinned=pinned, votes=built.votes)
+    candidate = solver.Solution("feasible", tuple(
+        [solver.Assignment(s.id, s.fixed.slot, s.fixed.room) for s in problem.sessions if s.fixed]
+        + [solver.Assignment(k, *v) for k, v in placed.items()]),
+        tuple(s.id for s in problem.sessions if s.id not in placed and not s.fixed))
+    return free, candidate, check(free, candidate)
+
+
 def figures_of(built: Built, solution: solver.Solution, stats: dict | None = None) -> dict:
     figures = dict(stats or {})
     figures.update(solver.score(built.problem, solution).as_dict())

@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from ortools.sat.python import cp_model
 
 from .data import Schedule
 
 
 def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
-    """Reassign rooms of the scheduled sessions; keep the current rooms if nothing better is proven.
+    """Reassign rooms of the scheduled sessions, one day at a time; True when any room changed.
 
-    Minimises overflow first, then rooms changed from the published schedule.
-    Returns True when the rooms changed.
+    Minimises overflow first, then rooms changed from the published schedule. Days are
+    independent (no session spans two), so each gets its own small model and a share of
+    the time; a day keeps its current rooms unless CP-SAT finds better ones.
     """
+    c = sched.c
+    by_day: dict[str, list[int]] = defaultdict(list)
+    for si in range(c.S):
+        if sched.start[si] >= 0:
+            by_day[c.day[sched.start[si]]].append(si)
+    new_rooms: dict[int, int] = {}
+    for sessions in by_day.values():
+        new_rooms.update(_assign_day(sched, sessions, time_limit / max(1, len(by_day)), seed))
+    changed = {si: r for si, r in new_rooms.items() if r != sched.room[si]}
+    if changed:
+        starts = {si: sched.start[si] for si in new_rooms}
+        for si in new_rooms:
+            sched.take(si)
+        for si in new_rooms:
+            sched.put(si, starts[si], new_rooms[si])
+        sched.rescore_all()
+    return bool(changed)
+
+
+def _assign_day(sched: Schedule, sessions: list[int], time_limit: float, seed: int) -> dict[int, int]:
     c = sched.c
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
-    per_cell: dict[tuple[int, int], list] = {}
+    per_cell: dict[tuple[int, int], list] = defaultdict(list)
     cost = []
-    scheduled = [si for si in range(c.S) if sched.start[si] >= 0]
-    for si in scheduled:
+    for si in sessions:
         t = sched.start[si]
         rooms = [c.pinned[si][1]] if si in c.pinned else c.allowed[si][t]
         choice = []
@@ -28,7 +50,7 @@ def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
             x[(si, r)] = v
             choice.append(v)
             for j in range(t, t + c.length[si]):
-                per_cell.setdefault((r, j), []).append(v)
+                per_cell[(r, j)].append(v)
             overflow = max(0, c.vote_count[si] - c.capacity[r])
             prev = c.movable_previous.get(si)
             moved = 1 if prev is not None and prev[0] == t and prev[1] != r else 0
@@ -42,8 +64,9 @@ def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
     for cell in per_cell.values():
         if len(cell) > 1:
             model.add_at_most_one(cell)
+    keep = {si: sched.room[si] for si in sessions}
     if not cost:
-        return False
+        return keep
     model.minimize(sum(cost))
     solver = cp_model.CpSolver()
     # One worker and a deterministic time limit: the same input gives the same rooms.
@@ -52,20 +75,6 @@ def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
     solver.parameters.max_deterministic_time = time_limit
     solver.parameters.max_time_in_seconds = time_limit + 5
     solver.parameters.random_seed = seed
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
-    changed = False
-    for si in scheduled:
-        for r in ([c.pinned[si][1]] if si in c.pinned else c.allowed[si][sched.start[si]]):
-            if solver.value(x[(si, r)]) and r != sched.room[si]:
-                changed = True
-    if changed:
-        new_rooms = {si: r for (si, r), v in x.items() if solver.value(v)}
-        starts = {si: sched.start[si] for si in scheduled}
-        for si in scheduled:
-            sched.take(si)
-        for si in scheduled:
-            sched.put(si, starts[si], new_rooms[si])
-        sched.rescore_all()
-    return changed
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return keep
+    return {si: r for (si, r), v in x.items() if solver.value(v)}

@@ -117,7 +117,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     sched.load_placement(best)
 
     # A fixed share of the limit (not what the clock left over), so that a seed gives one answer.
-    room_time = max(0.2, min(10.0, 0.1 * options.time_limit))
+    room_time = max(0.2, min(10.0, 0.25 * options.time_limit))
     assign_rooms(sched, room_time, options.seed)
 
     assignments, unscheduled = sched.assignments()

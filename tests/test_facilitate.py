@@ -387,3 +387,13 @@ def test_ids_too_large_for_the_database_are_not_found_not_errors(app, fac, demo)
     ]:
         response = client.open(path, method=method, data=data)
         assert response.status_code in (302, 404), (path, response.status_code)
+
+
+def test_only_scheduling_imports_the_solver():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "agenda"
+    importers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                       if "import solver" in p.read_text() or "from solver" in p.read_text()
+                       or "scheduling.solver" in p.read_text())
+    assert importers == ["scheduling.py"]

@@ -173,16 +173,7 @@ def _apply_edit(version: ScheduleVersion, change) -> None:
                   if f"p{a.proposal_id}" in built.proposals}
         pinned = {f"p{a.proposal_id}" for a in version.assignments if a.pinned}
         change(placed, pinned)
-        # Pins bind the next run, not a hand edit (pinned sessions are refused by `change`).
-        free = scheduling.Built(
-            problem=_without_pins(built.problem), slots=built.slots, rooms=built.rooms,
-            proposals=built.proposals, now_slot=built.now_slot, pinned=pinned, votes=built.votes)
-        sessions = free.problem.sessions
-        candidate = scheduling.solver.Solution("feasible", tuple(
-            [scheduling.solver.Assignment(x.id, x.fixed.slot, x.fixed.room) for x in sessions if x.fixed]
-            + [scheduling.solver.Assignment(k, *v) for k, v in placed.items()]),
-            tuple(x.id for x in sessions if x.id not in placed and not x.fixed))
-        violations = scheduling.check(free, candidate)
+        free, candidate, violations = scheduling.check_hand_edit(built, placed, pinned)
         if violations:
             raise ServiceError(_("Refused: %(why)s", why=" ".join(violations)))
         scheduling.rewrite_assignments(version, built, placed, pinned)
@@ -194,13 +185,6 @@ def _apply_edit(version: ScheduleVersion, change) -> None:
     except ServiceError:
         db.session.rollback()
         raise
-
-
-def _without_pins(problem):
-    from dataclasses import replace
-
-    return replace(problem, sessions=tuple(
-        s if s.id.startswith("plenary-") else replace(s, fixed=None) for s in problem.sessions))
 
 
 def move_session(version: ScheduleVersion, proposal_id: int, slot: Slot, room) -> None:
