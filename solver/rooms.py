@@ -41,6 +41,7 @@ def _assign_day(sched: Schedule, sessions: list[int], time_limit: float, seed: i
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     per_cell: dict[tuple[int, int], list] = defaultdict(list)
     cost = []
+    current_cost = 0
     for si in sessions:
         t = sched.start[si]
         rooms = [c.pinned[si][1]] if si in c.pinned else c.allowed[si][t]
@@ -57,6 +58,8 @@ def _assign_day(sched: Schedule, sessions: list[int], time_limit: float, seed: i
             weight = 1000 * overflow + 10 * moved
             if weight:
                 cost.append(weight * v)
+                if r == sched.room[si]:
+                    current_cost += weight
             model.add_hint(v, r == sched.room[si])
         # Every scheduled session gets exactly one room.
         model.add_exactly_one(choice)
@@ -75,6 +78,7 @@ def _assign_day(sched: Schedule, sessions: list[int], time_limit: float, seed: i
     solver.parameters.max_deterministic_time = time_limit
     solver.parameters.max_time_in_seconds = time_limit + 5
     solver.parameters.random_seed = seed
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    # CP-SAT may stop before it has matched the hint: take its rooms only when they are better.
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value >= current_cost:
         return keep
     return {si: r for (si, r), v in x.items() if solver.value(v)}
