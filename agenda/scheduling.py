@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 import solver
@@ -305,9 +306,11 @@ def review(built: Built, version: ScheduleVersion) -> list[SessionReport]:
         votes = built.votes.get(key, 0)
         warnings = []
         if votes > a.room.capacity:
-            warnings.append(f"{votes} people want to attend; {a.room.name} holds {a.room.capacity}.")
+            warnings.append(_("%(votes)d people want to attend; %(room)s holds %(capacity)d.",
+                              votes=votes, room=a.room.name, capacity=a.room.capacity))
         if a.proposal.max_group and votes > a.proposal.max_group:
-            warnings.append(f"{votes} votes for a group of at most {a.proposal.max_group}.")
+            warnings.append(_("%(votes)d votes for a group of at most %(most)d.", votes=votes,
+                              most=a.proposal.max_group))
         reports.append(SessionReport(a, votes, a.room.capacity, free, clashing, warnings))
     return reports
 

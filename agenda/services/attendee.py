@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import scheduling
@@ -175,7 +176,7 @@ def choose_session(user, event: Event, slot: Slot, proposal_id: int) -> None:
     version = newest_published(event)
     if slot.event_id != event.id or not any(
             it.proposal.id == proposal_id and slot in it.slots for it in items_of(version)):
-        raise ServiceError("That session is not on in this slot.")
+        raise ServiceError(_("That session is not on in this slot."))
     user_id, slot_id = user.id, slot.id
     write_transaction()
     choice = db.session.get(AgendaChoice, (user_id, slot_id))
@@ -206,15 +207,18 @@ def changes_since_seen(user, event: Event, version: ScheduleVersion) -> list[Cha
         for pid in mine:
             b, a = before.get(pid), after.get(pid)
             if b and a and b.first_slot.id != a.first_slot.id:
-                out.append(Change(a.proposal.title, "moved from {} to {}".format(
-                    b.first_slot.local_start.strftime("%A %H:%M"), a.first_slot.local_start.strftime("%A %H:%M"))))
+                out.append(Change(a.proposal.title, _(
+                    "moved from %(before)s to %(after)s", before=b.first_slot.local_start.strftime("%A %H:%M"),
+                    after=a.first_slot.local_start.strftime("%A %H:%M"))))
             elif b and a and b.room.id != a.room.id:
-                out.append(Change(a.proposal.title, f"new room: {a.room.name} (was {b.room.name})"))
+                out.append(Change(a.proposal.title, _("new room: %(room)s (was %(old)s)", room=a.room.name,
+                                                      old=b.room.name)))
             elif b and not a:
-                out.append(Change(b.proposal.title, "cancelled"))
+                out.append(Change(b.proposal.title, _("cancelled")))
             elif a and not b:
-                out.append(Change(a.proposal.title, "new: {}, {}".format(
-                    a.first_slot.local_start.strftime("%A %H:%M"), a.room.name)))
+                out.append(Change(a.proposal.title, _(
+                    "new: %(when)s, %(room)s", when=a.first_slot.local_start.strftime("%A %H:%M"),
+                    room=a.room.name)))
         out.sort(key=lambda c: c.title.lower())
     if seen is None or seen.version_id != version.id:
         user_id, event_id, version_id = user.id, event.id, version.id
