@@ -48,8 +48,6 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-ROLES = ("participant", "facilitator", "admin")
-SLOT_KINDS = ("open", "plenary", "break")
 DEFAULT_LANGUAGES = ["en", "es", "fr"]
 DEFAULT_FORMATS = ["skillshare", "working session", "campaign lab", "bazaar table"]
 
@@ -218,7 +216,6 @@ class LoginAttempt(db.Model):
         return f"<LoginAttempt {self.key} {self.at}>"
 
 
-PROPOSAL_STATUSES = ("proposed", "accepted", "declined", "withdrawn", "merged")
 
 proposal_unavailable = Table(
     "proposal_unavailable",
@@ -402,7 +399,6 @@ class RoomBooking(db.Model):
         return f"<RoomBooking v{self.version_id} slot={self.slot_id} room={self.room_id}>"
 
 
-RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 
 
 class SolveRun(db.Model):

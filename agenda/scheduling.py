@@ -315,7 +315,7 @@ def review(built: Built, version: ScheduleVersion) -> list[SessionReport]:
     return reports
 
 
-def diff(built: Built, draft: ScheduleVersion, published: ScheduleVersion | None) -> dict:
+def diff(draft: ScheduleVersion, published: ScheduleVersion | None) -> dict:
     """Moved (from → to), new and removed sessions between the published version and a draft."""
     before = {a.proposal_id: a for a in published.assignments} if published else {}
     after = {a.proposal_id: a for a in draft.assignments}

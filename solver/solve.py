@@ -45,9 +45,9 @@ def _start(c: Compiled, co) -> Schedule:
 
 
 def _search(c: Compiled, co, seed: int, work: int, seconds: float, max_changes: float,
-            progress=None, bound: int = 0, stop=None):
+            progress=None, bound: int = 0, stop=None, sched: Schedule | None = None):
     """One annealing run from the greedy start; returns (its objective, its best placement)."""
-    sched = _start(c, co)
+    sched = sched or _start(c, co)
     place_weight = c.total_votes + 1
     cap = sched.slot_moves + max(1, math.floor(max_changes * len(c.movable_previous)))
     search = LocalSearch(sched, seed, place_weight, max_moved=cap)
@@ -79,8 +79,9 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
         )
 
     co = co_votes(c)
+    start = _start(c, co)
     if options.progress:
-        options.progress(time.monotonic() - started, _objective(_start(c, co)), bound)
+        options.progress(time.monotonic() - started, _objective(start), bound)
 
     # Leave a little of the time for the rooms.
     seconds = options.time_limit * 0.9 - (time.monotonic() - started)
@@ -97,7 +98,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
                    for k in range(1, options.workers)]
     try:
         objective, best, moves = _search(c, co, options.seed, work, seconds, options.max_changes,
-                                         options.progress, bound, options.stop)
+                                         options.progress, bound, options.stop, sched=start)
         stopped = options.stop is not None and options.stop()
         for result in results or ():
             if stopped:

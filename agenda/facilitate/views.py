@@ -121,7 +121,7 @@ def version(event, number):
         against = db.session.scalar(select(ScheduleVersion).where(
             ScheduleVersion.event_id == event.id, ScheduleVersion.number < version.number)
             .order_by(ScheduleVersion.number.desc()).limit(1))
-    changes = scheduling.diff(built, version, against)
+    changes = scheduling.diff(version, against)
     by_cell = {(a.slot_id, a.room_id): a for a in version.assignments}
     for a in version.assignments:
         if a.proposal.length == 2:
