@@ -1,4 +1,4 @@
-"""The CampaignCon 2017 demo event, built from shared/seeds/campaigncon-2017.txt."""
+"""The CampaignCon 2017 demo event, built from seeds/campaigncon-2017.txt."""
 
 import random
 from datetime import date, time

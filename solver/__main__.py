@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("bench", help="baseline and solver on every benchmark instance")
     p.add_argument("--instances", default=None,
-                   help="folder of instances (default: ../shared/bench/instances)")
+                   help="folder of instances (default: bench/instances)")
     p.add_argument("--time-limit", type=float, default=None,
                    help="seconds per instance (default: 10 small, 30 medium, 120 large)")
     p.add_argument("--seed", type=int, default=0)

@@ -12,7 +12,7 @@ from pathlib import Path
 from .check import find_violations, score, upper_bound
 from .problem import load_problem, load_solution
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "instances"
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "bench" / "instances"
 
 
 def default_time_limit(n_sessions: int) -> float:

@@ -19,6 +19,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
+    """Poll until the server answers; a slow answer or refused connection just means "not yet".
+
+    On a busy machine a first request can take longer than any per-request timeout, so
+    only the overall deadline (or the process dying) ends the wait.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                response.read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answered, if only with an error page: it is serving
+        except OSError:  # URLError, ConnectionError, TimeoutError, socket.timeout
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server did not start") from None
+            time.sleep(0.2)
+
+
 @contextmanager
 def gunicorn(env: dict, workers: int = 1):
     """Serve the app on a free port; yield its base URL; stop it afterwards."""
@@ -31,15 +51,7 @@ def gunicorn(env: dict, workers: int = 1):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/login", timeout=2).read()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(proc.stderr.read().decode()) from None
-                time.sleep(0.2)
+        wait_until_serving(base + "/login", proc)
         yield base
     finally:
         proc.terminate()

@@ -20,7 +20,7 @@ from agenda.services import schedule as svc
 from .conftest import login
 
 PASSWORD = "demo password 123"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "frab"
+SPEC = Path(__file__).resolve().parents[1] / "spec" / "frab"
 
 
 @pytest.fixture

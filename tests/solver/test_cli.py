@@ -9,7 +9,7 @@ from solver import problem_to_dict
 from solver.generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT.parent / "shared" / "bench" / "instances"
+BENCH = ROOT / "bench" / "instances"
 
 
 def run(*args, cwd=ROOT):

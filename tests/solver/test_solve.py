@@ -23,7 +23,7 @@ from solver.generate import generate
 
 from .conftest import make_problem, session
 
-BENCH = Path(__file__).resolve().parents[3] / "shared" / "bench" / "instances"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "instances"
 QUICK = Options(time_limit=1.0, seed=1)
 
 
