@@ -35,7 +35,7 @@ test: venv
 	$(BIN)/python -m pytest -q
 
 lint: venv
-	$(BIN)/ruff check agenda solver tests
+	$(BIN)/ruff check agenda solver tests migrations
 
 bench: venv
 	$(BIN)/python -m solver bench

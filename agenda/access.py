@@ -1,14 +1,11 @@
-"""Who may see what: event lookup and role checks shared by the blueprints."""
+"""Looking objects up from URLs: bounded ids, events by slug, objects of an event (404 otherwise)."""
 
-from functools import wraps
-
-from flask import abort, g
-from flask_login import current_user
+from flask import abort
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
-from .extensions import db, login_manager
-from .models import Event
+from .extensions import db
+from .models import Event, Proposal
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; beyond it nothing exists (and SQLite would overflow)
 
@@ -29,35 +26,27 @@ def get_by_id(model, value):
 
 
 def get_event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    event = db.session.scalar(select(Event).where(Event.slug == slug)) if len(slug) <= 64 else None
     if event is None:
         abort(404)
     return event
 
 
-def facilitator_required(view):
-    """Anonymous → login; logged in without a facilitator or admin role here → 403."""
-
-    @wraps(view)
-    def wrapped(slug, *args, **kwargs):
-        event = get_event(slug)
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.can_facilitate(event):
-            abort(403)
-        g.event = event
-        return view(event, *args, **kwargs)
-
-    return wrapped
+def owned(model, event: Event, object_id):
+    """The event's object with this id; another event's is as unknown as a missing one."""
+    obj = get_by_id(model, object_id)
+    if obj is None or obj.event_id != event.id:
+        abort(404)
+    return obj
 
 
-def admin_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
+def loader(model, key: str):
+    """For @permission(load=…): the event's `model` named by the URL value `key`."""
 
-    return wrapped
+    def load(event, kwargs):
+        return owned(model, event, kwargs.pop(key))
+
+    return load
+
+
+load_proposal = loader(Proposal, "proposal_id")

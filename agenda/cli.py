@@ -111,7 +111,9 @@ def solve_command(slug, time_limit, publish):
             shown["ticks"] = ticks
 
         row = execute_run(run_id, on_progress=progress)
-    click.echo(f"{row.status}: {row.message}")
+    from .reasons import outcome
+
+    click.echo(f"{row.status}: {outcome(row, event)}")
     if row.status not in ("succeeded", "cancelled") or row.version is None:
         raise SystemExit(1)
     figures = row.version.figures

@@ -22,6 +22,9 @@ class Defaults:
     LOGIN_LIMIT_ADDRESS = 50
     LOGIN_LIMIT_WINDOW = 15 * 60
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # The address people reach the app at: absolute links (calendar feeds, e-mails, exports)
+    # are built from it, never from the request's Host header.
+    BASE_URL = "http://127.0.0.1:5000"
 
 
 def load_secret_key(instance_path: str) -> str:

@@ -7,6 +7,8 @@ service functions that write start with `write_transaction()`, which emits BEGIN
 IMMEDIATE: the second writer then waits for the first instead of failing.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -46,3 +48,34 @@ def write_transaction() -> None:
         db.session.connection()
     finally:
         _immediate.reset(token)
+
+
+class Transaction:
+    """What `transaction()` yields: `discard()` rolls the work back instead of committing it."""
+
+    def __init__(self):
+        self.keep = True
+
+    def discard(self) -> None:
+        self.keep = False
+
+
+@contextmanager
+def transaction() -> Iterator[Transaction]:
+    """The one way services write: begin (IMMEDIATE on SQLite), commit on success, roll back on
+    any exception (or when the body calls `discard()`, to try a change and look at it)."""
+    write_transaction()
+    tx = Transaction()
+    try:
+        yield tx
+    except BaseException:
+        db.session.rollback()
+        raise
+    if tx.keep:
+        try:
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    else:
+        db.session.rollback()

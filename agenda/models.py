@@ -65,12 +65,19 @@ class Event(db.Model):
     voting_open: Mapped[bool] = mapped_column(Boolean, default=True)
     invite_code: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by every change to what public pages and feeds show (caches key on it).
+    content_generation: Mapped[int] = mapped_column(Integer, default=0)
+    content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Only the slots and rooms in use: removed ones stay in the database for the
+    # published versions that hold them (see ScheduleVersion.frame).
     slots: Mapped[list[Slot]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", order_by="Slot.start"
+        order_by="Slot.start",
+        primaryjoin="and_(Event.id == Slot.event_id, Slot.removed_at.is_(None))", viewonly=True,
     )
     rooms: Mapped[list[Room]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", order_by="Room.name"
+        order_by="Room.name",
+        primaryjoin="and_(Event.id == Room.event_id, Room.removed_at.is_(None))", viewonly=True,
     )
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="event", cascade="all, delete-orphan"
@@ -105,13 +112,16 @@ class Slot(db.Model):
     end: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(16), default="open")
     label: Mapped[str] = mapped_column(String(200), default="")
+    # Removed from the set-up; kept for the published versions that used it.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    event: Mapped[Event] = relationship(back_populates="slots")
+    event: Mapped[Event] = relationship()
 
     __table_args__ = (
         CheckConstraint('"end" > start', name="slot_ends_after_start"),
         CheckConstraint("kind IN ('open', 'plenary', 'break')", name="slot_kind_known"),
-        UniqueConstraint("event_id", "start", name="slot_start_unique"),
+        db.Index("slot_start_unique", "event_id", "start", unique=True,
+                 sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),
     )
 
     @property
@@ -132,13 +142,15 @@ class Room(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     capacity: Mapped[int] = mapped_column(Integer)
     features: Mapped[list[str]] = mapped_column(JSON, default=list)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    event: Mapped[Event] = relationship(back_populates="rooms")
+    event: Mapped[Event] = relationship()
     unavailable: Mapped[list[Slot]] = relationship(secondary=room_unavailable)
 
     __table_args__ = (
         CheckConstraint("capacity >= 0", name="room_capacity_not_negative"),
-        UniqueConstraint("event_id", "name", name="room_name_unique"),
+        db.Index("room_name_unique", "event_id", "name", unique=True,
+                 sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),
     )
 
     def __repr__(self) -> str:
@@ -242,6 +254,10 @@ class Proposal(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Edits of what attendees read (title, description, visibility, format, language):
+    # counted into ICS SEQUENCE, dated into LAST-MODIFIED, listed as ProposalRevision rows.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     unavailable: Mapped[list[Slot]] = relationship(secondary=proposal_unavailable)
@@ -282,6 +298,18 @@ class Proposal(db.Model):
         return f"<Proposal {self.id} {self.title!r} {self.status}>"
 
 
+class ProposalRevision(db.Model):
+    """One edit of what attendees read about a session: {field: [before, after]}."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<ProposalRevision proposal={self.proposal_id} {sorted(self.changes)}>"
+
+
 class Facilitation(db.Model):
     """Who runs a proposal: the proposer, and co-facilitators once they accept."""
 
@@ -318,16 +346,22 @@ class Vote(db.Model):
 
 
 class Notice(db.Model):
-    """A message to one person about their proposals (a merge, an invitation, a decision)."""
+    """A message to one person (a merge, an invitation, a decision, a withdrawal).
+
+    Stored as a kind and its parameters; the words are made in the reader's language
+    (agenda/notices.py). `text` holds the words of notices from before kinds existed.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    text: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
-        return f"<Notice user={self.user_id} {self.text[:30]!r}>"
+        return f"<Notice user={self.user_id} {self.kind or self.text[:30]!r}>"
 
 
 class ScheduleVersion(db.Model):
@@ -340,11 +374,15 @@ class ScheduleVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(32), default="solver")  # solver, import
-    # The solver's figures and its reasons for anything left unscheduled.
+    # The solver's figures and its reasons for anything left unscheduled, as codes with
+    # database ids ({"code": …, "sessions": [proposal ids], …}; see agenda/reasons.py).
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
     unscheduled: Mapped[list[int]] = mapped_column(JSON, default=list)  # proposal ids
     now_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
+    # Frozen at publishing: the slots (times, kinds, labels) and rooms (names, capacities) as
+    # they were, and the room of each plenary. Set-up changes after that never reach it.
+    frame: Mapped[dict | None] = mapped_column(JSON)
 
     event: Mapped[Event] = relationship()
     assignments: Mapped[list[Assignment]] = relationship(
@@ -361,13 +399,18 @@ class ScheduleVersion(db.Model):
 
 
 class Assignment(db.Model):
-    """One session of a version: its start slot and room."""
+    """One run of a session in a version: its start slot, room and (in a hall) table.
+
+    Proposals, slots and rooms that a version holds cannot be deleted (RESTRICT): they are
+    withdrawn or removed instead, and published versions keep them.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("schedule_version.id", ondelete="CASCADE"), index=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
-    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="CASCADE"))
-    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="RESTRICT"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="RESTRICT"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"))
+    table: Mapped[int | None] = mapped_column(Integer)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
 
     version: Mapped[ScheduleVersion] = relationship(back_populates="assignments")
@@ -376,24 +419,32 @@ class Assignment(db.Model):
     room: Mapped[Room] = relationship()
     bookings: Mapped[list[RoomBooking]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
-    __table_args__ = (UniqueConstraint("version_id", "proposal_id", name="assignment_once_per_version"),)
+    __table_args__ = (
+        UniqueConstraint("version_id", "proposal_id", "slot_id", name="assignment_run_once"),
+        CheckConstraint('"table" IS NULL OR "table" >= 1', name="assignment_table_positive"),
+    )
 
     def __repr__(self) -> str:
         return f"<Assignment v{self.version_id} proposal={self.proposal_id} slot={self.slot_id} room={self.room_id}>"
 
 
 class RoomBooking(db.Model):
-    """Each slot a session occupies in its room, so that the database refuses double-booking."""
+    """Each slot (and table) a run occupies, so that the database refuses double-booking.
+
+    `table` 0 is the room itself; a hall's tables are 1…N. An ordinary session in a hall
+    books the room and every table, so it cannot share the slot with table sessions.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("schedule_version.id", ondelete="CASCADE"))
-    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="CASCADE"))
-    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="RESTRICT"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"))
+    table: Mapped[int] = mapped_column(Integer, default=0)
 
     version: Mapped[ScheduleVersion] = relationship()
 
-    __table_args__ = (UniqueConstraint("version_id", "slot_id", "room_id", name="room_booked_once"),)
+    __table_args__ = (UniqueConstraint("version_id", "slot_id", "room_id", "table", name="room_booked_once"),)
 
     def __repr__(self) -> str:
         return f"<RoomBooking v{self.version_id} slot={self.slot_id} room={self.room_id}>"
@@ -413,9 +464,13 @@ class SolveRun(db.Model):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     time_limit: Mapped[int] = mapped_column(Integer, default=20)
     now_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
+    worker: Mapped[str | None] = mapped_column(String(200))  # "pid@host" of the worker running it
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     # [[elapsed seconds, objective, bound], …] as the run goes.
     progress: Mapped[list] = mapped_column(JSON, default=list)
+    # What happened, as {"code": …, …params} (words in agenda/reasons.py); `message` is
+    # for runs from before codes.
+    outcome: Mapped[dict] = mapped_column(JSON, default=dict)
     message: Mapped[str] = mapped_column(String(2000), default="")
     version_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_version.id", ondelete="SET NULL"))
 
@@ -473,3 +528,8 @@ class CalendarToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<CalendarToken user={self.user_id} event={self.event_id}>"
+
+
+from . import triggers  # noqa: E402  (the database refuses changes to published versions)
+
+triggers.install(db.metadata)

@@ -1,17 +1,20 @@
-"""THE ONLY DOOR to solver/: database rows → solver.Problem, solver.Solution → ScheduleVersion rows.
+"""THE ONLY DOOR to solver/: database rows → solver.Problem, solver.Solution → rows.
 
-Ids in the problem: sessions "p<proposal id>" (plenaries "plenary-<slot id>"), slots
-"t<slot id>", rooms "r<room id>", people "u<user id>". Break and plenary slots stay in the
-problem so that a two-slot session cannot straddle them, but no room is free then.
+One id codec: in a problem, sessions are "p<n>", slots "t<n>", rooms "r<n>" and people
+"u<n>", where n is the rank of the row's id among the event's rows of that kind (plenaries
+are "plenary-t<n>"). Ranks do not depend on the database's own numbering, so an event
+restored into another instance exports the same instance.
+
+Break and plenary slots stay in the problem, so that a two-slot session cannot straddle
+them, but no room is free then (a plenary's room holds the plenary).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 import solver
@@ -33,9 +36,7 @@ from .models import (
 
 MOVE_COST = 5
 
-
-def sid(p: Proposal) -> str:
-    return f"p{p.id}"
+Place = tuple[str, str, int | None]  # (slot key, room key, table)
 
 
 @dataclass
@@ -46,12 +47,31 @@ class Built:
     slots: dict[str, Slot]
     rooms: dict[str, Room]
     proposals: dict[str, Proposal]
+    people: dict[str, int]  # person key → user id
+    plenaries: dict[str, tuple[Slot, Room]]
     now_slot: Slot | None
     pinned: set[str] = field(default_factory=set)
     votes: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self):
+        self.slot_key = {s.id: k for k, s in self.slots.items()}
+        self.room_key = {r.id: k for k, r in self.rooms.items()}
+        self.proposal_key = {p.id: k for k, p in self.proposals.items()}
+
     def slot_index(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.problem.slots)}
+
+    def key_of(self, a: Assignment) -> tuple[str, Place] | None:
+        """An assignment in the problem's terms; None when its proposal, slot or room is not in it."""
+        k = self.proposal_key.get(a.proposal_id)
+        t, r = self.slot_key.get(a.slot_id), self.room_key.get(a.room_id)
+        if k is None or t is None or r is None:
+            return None
+        return k, (t, r, a.table)
+
+
+def _ranks(ids) -> dict[int, int]:
+    return {i: n for n, i in enumerate(sorted(ids), start=1)}
 
 
 def newest_version(event: Event, status: str | None = None) -> ScheduleVersion | None:
@@ -72,57 +92,123 @@ def default_now(event: Event, at: datetime | None = None) -> Slot | None:
 
 
 def plenary_room(event: Event, slot: Slot) -> Room | None:
+    """The biggest room free in a plenary slot."""
     free = [r for r in event.rooms if slot not in r.unavailable]
     return max(free, key=lambda r: (r.capacity, -r.id)) if free else None
 
 
+def placements(version: ScheduleVersion | None) -> dict[int, list[tuple[int, int, int | None]]]:
+    """proposal id → its runs in a version: (slot id, room id, table)."""
+    out: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)
+    for a in version.assignments if version is not None else ():
+        out[a.proposal_id].append((a.slot_id, a.room_id, a.table))
+    return dict(out)
+
+
+def people_of(event: Event) -> dict[int, User]:
+    """Everyone a schedule of the event concerns: members, and hosts and voters without a
+    membership (site admins may propose and vote anywhere)."""
+    hosts = select(Facilitation.user_id).join(Proposal).where(Proposal.event_id == event.id)
+    voters = select(Vote.user_id).join(Proposal).where(Proposal.event_id == event.id)
+    members = select(Membership.user_id).where(Membership.event_id == event.id)
+    users = db.session.scalars(select(User).where(
+        User.id.in_(members) | User.id.in_(hosts) | User.id.in_(voters)).order_by(User.id))
+    return {u.id: u for u in users}
+
+
 def build_problem(event: Event, now_slot: Slot | None | str = "auto",
-                  pins_from: ScheduleVersion | None = None) -> Built:
-    """The event as the solver sees it. Pins come from `pins_from` or the newest version."""
+                  pins_from: ScheduleVersion | None = None,
+                  base: ScheduleVersion | None | str = "auto") -> Built:
+    """The event as the solver sees it.
+
+    Pins come from `pins_from` or the newest version; `previous` (what people planned
+    around) from `base`: the published version, or before anything is published, the
+    newest draft, so that generating again keeps what was reviewed unless a change pays.
+    """
     if now_slot == "auto":
         now_slot = default_now(event)
-    slots = list(event.slots)
-    closed = [s for s in slots if s.kind != "open"]
-    slot_ids = {s.id: f"t{s.id}" for s in slots}
-    p_slots = tuple(
-        solver.Slot(slot_ids[s.id], s.local_start.date().isoformat(), f"{s.local_start:%H:%M}",
-                    f"{s.local_end:%H:%M}") for s in slots)
+    if base == "auto":
+        base = published_version(event) or newest_version(event)
+    all_slots = db.session.scalars(select(Slot).where(Slot.event_id == event.id).order_by(Slot.start)).all()
+    all_rooms = db.session.scalars(select(Room).where(Room.event_id == event.id).order_by(Room.id)).all()
+    slot_rank = _ranks(s.id for s in all_slots)
+    room_rank = _ranks(r.id for r in all_rooms)
+    proposal_rank = _ranks(db.session.scalars(select(Proposal.id).where(Proposal.event_id == event.id)))
+    people = people_of(event)
+    person_rank = _ranks(people)
 
-    plenaries: list[tuple[Slot, Room]] = []
+    def skey(s: Slot) -> str:
+        return f"t{slot_rank[s.id]}"
+
+    def rkey(r: Room) -> str:
+        return f"r{room_rank[r.id]}"
+
+    # Removed slots and rooms stay only where published history needs them: under sessions
+    # that have already taken place. Nothing new can go there.
+    prev_runs = placements(base)
+    past = set()
+    if now_slot is not None:
+        by_id = {s.id: s for s in all_slots}
+        past = {(slot_id, room_id) for runs in prev_runs.values() for slot_id, room_id, _ in runs
+                if slot_id in by_id and by_id[slot_id].start < now_slot.start}
+    slots = [s for s in all_slots if s.removed_at is None or s.id in {t for t, _ in past}]
+    rooms = [r for r in all_rooms if r.removed_at is None or r.id in {r for _, r in past}]
+    closed = [s for s in slots if s.kind != "open" or s.removed_at is not None]
+
+    p_slots = tuple(solver.Slot(skey(s), s.local_start.date().isoformat(), f"{s.local_start:%H:%M}",
+                                f"{s.local_end:%H:%M}") for s in slots)
+    live_rooms = [r for r in rooms if r.removed_at is None]
+    plenaries: dict[str, tuple[Slot, Room]] = {}
     for s in slots:
-        if s.kind == "plenary" and (room := plenary_room(event, s)) is not None:
-            plenaries.append((s, room))
-    plenary_rooms = {(s.id, r.id) for s, r in plenaries}
-    p_rooms = tuple(
-        solver.Room(f"r{r.id}", r.capacity, frozenset(r.features), frozenset(
-            {slot_ids[s.id] for s in r.unavailable}
-            | {slot_ids[s.id] for s in closed if (s.id, r.id) not in plenary_rooms}))
-        for r in event.rooms)
+        if s.kind == "plenary" and s.removed_at is None:
+            free = [r for r in live_rooms if s not in r.unavailable]
+            if free:
+                plenaries[f"plenary-{skey(s)}"] = (s, max(free, key=lambda r: (r.capacity, -r.id)))
+    plenary_cells = {(s.id, r.id) for s, r in plenaries.values()}
+    now_start = now_slot.start if now_slot is not None else None
+    p_rooms = []
+    for r in rooms:
+        shut = {skey(s) for s in r.unavailable if s in slots}
+        shut |= {skey(s) for s in closed if (s.id, r.id) not in plenary_cells}
+        if r.removed_at is not None:  # kept for the past only
+            shut |= {skey(s) for s in slots if now_start is None or s.start >= now_start}
+        p_rooms.append(solver.Room(rkey(r), r.capacity, frozenset(r.features), frozenset(shut)))
 
     proposals = db.session.scalars(
         select(Proposal).where(Proposal.event_id == event.id, Proposal.status == "accepted")
         .order_by(Proposal.id)).all()
     pin_source = pins_from or newest_version(event)
-    pins = {}
+    pins: dict[int, list[Assignment]] = defaultdict(list)
     if pin_source is not None:
-        pins = {a.proposal_id: a for a in pin_source.assignments if a.pinned}
+        for a in pin_source.assignments:
+            if a.pinned:
+                pins[a.proposal_id].append(a)
     hosts: dict[int, list[int]] = defaultdict(list)
     for f in db.session.scalars(select(Facilitation).join(Proposal).where(
             Proposal.event_id == event.id, Proposal.status == "accepted", Facilitation.state == "accepted")):
         hosts[f.proposal_id].append(f.user_id)
 
+    def pkey(p: Proposal) -> str:
+        return f"p{proposal_rank[p.id]}"
+
+    slot_by_id = {s.id: s for s in slots}
+    room_by_id = {r.id: r for r in rooms}
     sessions = []
-    for s, room in plenaries:
-        sessions.append(solver.Session(
-            f"plenary-{s.id}", s.label or "Plenary", 1, "", frozenset(), (), frozenset(),
-            solver.Placement(slot_ids[s.id], f"r{room.id}")))
+    for key, (s, room) in plenaries.items():
+        sessions.append(solver.Session(key, s.label or "Plenary", 1, "", frozenset(), (), frozenset(),
+                                       solver.Placement(skey(s), rkey(room))))
+    pinned = set()
     for p in proposals:
-        pin = pins.get(p.id)
+        pin = [a for a in pins.get(p.id, []) if a.slot_id in slot_by_id and a.room_id in room_by_id]
+        fixed = None
+        if len(pin) == 1:  # a pinned run; a session with several runs is pinned run by run (not yet)
+            a = pin[0]
+            fixed = solver.Placement(skey(slot_by_id[a.slot_id]), rkey(room_by_id[a.room_id]), a.table)
+            pinned.add(pkey(p))
         sessions.append(solver.Session(
-            sid(p), p.title, p.length, p.language, frozenset(p.needs),
-            tuple(f"u{u}" for u in sorted(hosts[p.id])),
-            frozenset(slot_ids[s.id] for s in p.unavailable),
-            solver.Placement(slot_ids[pin.slot_id], f"r{pin.room_id}") if pin else None))
+            pkey(p), p.title, p.length, p.language, frozenset(p.needs),
+            tuple(f"u{person_rank[u]}" for u in sorted(hosts[p.id]) if u in person_rank),
+            frozenset(skey(s) for s in p.unavailable if s in slot_by_id.values()), fixed))
 
     accepted = {p.id for p in proposals}
     votes: dict[int, list[str]] = defaultdict(list)
@@ -131,69 +217,89 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
             select(Vote.user_id, Vote.proposal_id).join(Proposal)
             .where(Proposal.event_id == event.id).order_by(Vote.user_id, Vote.proposal_id)):
         if proposal_id in accepted:
-            votes[user_id].append(f"p{proposal_id}")
-            counts[f"p{proposal_id}"] += 1
-    people_ids = set(votes) | {u for us in hosts.values() for u in us}
-    members = db.session.scalars(select(User).join(Membership).where(
-        Membership.event_id == event.id, User.id.in_(people_ids)).order_by(User.id)).all()
-    busy = frozenset(slot_ids[s.id] for s in closed)
+            key = f"p{proposal_rank[proposal_id]}"
+            votes[user_id].append(key)
+            counts[key] += 1
+    involved = set(votes) | {u for us in hosts.values() for u in us}
+    busy = frozenset(skey(s) for s in closed)
     participants = tuple(
-        solver.Participant(f"u{u.id}", tuple(u.languages), busy, tuple(votes.get(u.id, ())))
-        for u in members)
+        solver.Participant(f"u{person_rank[u]}", tuple(people[u].languages), busy, tuple(votes.get(u, ())))
+        for u in sorted(involved) if u in people)
 
-    # The published schedule; before anything is published, the newest draft, so that
-    # generating again keeps what the facilitators have already reviewed unless a change pays.
-    base = published_version(event) or newest_version(event)
     # Plenaries are part of every published schedule: once past, they have happened like the rest.
-    previous = {s.id: s.fixed for s in sessions if s.id.startswith("plenary-")}
-    if base is not None:
-        previous.update({f"p{a.proposal_id}": solver.Placement(slot_ids[a.slot_id], f"r{a.room_id}")
-                         for a in base.assignments if a.proposal_id in accepted})
+    previous: dict[str, tuple[solver.Placement, ...]] = {s.id: (s.fixed,) for s in sessions
+                                                         if s.id.startswith("plenary-")}
+    for p in proposals:
+        runs = [solver.Placement(skey(slot_by_id[t]), rkey(room_by_id[r]), table)
+                for t, r, table in prev_runs.get(p.id, []) if t in slot_by_id and r in room_by_id]
+        if runs:
+            previous[pkey(p)] = tuple(runs)
     problem = solver.Problem(
-        slots=p_slots, rooms=p_rooms, sessions=tuple(sessions), participants=participants,
+        slots=p_slots, rooms=tuple(p_rooms), sessions=tuple(sessions), participants=participants,
         name=event.slug, timezone=event.timezone, previous=previous,
-        now=slot_ids[now_slot.id] if now_slot is not None else None, move_cost=MOVE_COST)
+        now=skey(now_slot) if now_slot is not None and now_slot in slots else None, move_cost=MOVE_COST)
     return Built(
-        problem=problem, slots={slot_ids[s.id]: s for s in slots},
-        rooms={f"r{r.id}": r for r in event.rooms}, proposals={sid(p): p for p in proposals},
-        now_slot=now_slot, pinned={sid(p) for p in proposals if p.id in pins}, votes=dict(counts))
+        problem=problem, slots={skey(s): s for s in slots}, rooms={rkey(r): r for r in rooms},
+        proposals={pkey(p): p for p in proposals}, people={f"u{person_rank[u]}": u for u in people},
+        plenaries=plenaries, now_slot=now_slot, pinned=pinned, votes=dict(counts))
 
 
-def solution_of(built: Built, version: ScheduleVersion) -> solver.Solution:
-    """A stored version in the solver's terms (plenaries where the problem fixes them)."""
-    placed = {f"p{a.proposal_id}": (f"t{a.slot_id}", f"r{a.room_id}") for a in version.assignments}
-    assignments = []
-    for s in built.problem.sessions:
-        if s.id.startswith("plenary-") and s.fixed is not None:
-            assignments.append(solver.Assignment(s.id, s.fixed.slot, s.fixed.room))
-        elif s.id in placed:
-            assignments.append(solver.Assignment(s.id, *placed[s.id]))
+def placed_of(built: Built, version: ScheduleVersion) -> dict[str, list[Place]]:
+    """A version's runs in the problem's terms; runs outside the problem are left out."""
+    out: dict[str, list[Place]] = defaultdict(list)
+    for a in version.assignments:
+        keyed = built.key_of(a)
+        if keyed is not None:
+            out[keyed[0]].append(keyed[1])
+    return dict(out)
+
+
+def candidate(built: Built, placed: dict[str, list[Place]]) -> solver.Solution:
+    """Placements as a solution: fixed sessions (plenaries, pins) where the problem fixes them."""
+    assignments = [solver.Assignment(s.id, s.fixed.slot, s.fixed.room, s.fixed.table)
+                   for s in built.problem.sessions if s.fixed is not None and s.id not in placed]
+    for key, runs in placed.items():
+        assignments += [solver.Assignment(key, t, r, table) for t, r, table in runs]
     done = {a.session for a in assignments}
     return solver.Solution("feasible", tuple(assignments),
                            tuple(s.id for s in built.problem.sessions if s.id not in done))
 
 
-def check(built: Built, solution: solver.Solution) -> list[str]:
+def solution_of(built: Built, version: ScheduleVersion) -> solver.Solution:
+    """A stored version in the solver's terms."""
+    return candidate(built, placed_of(built, version))
+
+
+def check(built: Built, solution: solver.Solution) -> list[solver.Violation]:
     return solver.find_violations(built.problem, solution)
 
 
-def check_hand_edit(built: Built, placed: dict[str, tuple[str, str]], pinned: set[str]):
-    """Check placements a facilitator made by hand: (problem as checked, candidate, violations).
-
-    Pins bind the next run, not a hand edit (pinned sessions are refused before this),
-    so the check lifts them; plenaries stay where they are.
-    """
-    from dataclasses import replace
-
+def unpinned(built: Built) -> Built:
+    """The problem with pins lifted (plenaries stay): pins bind the next run, not a hand edit."""
     problem = replace(built.problem, sessions=tuple(
         s if s.id.startswith("plenary-") else replace(s, fixed=None) for s in built.problem.sessions))
-    free = Built(problem=problem, slots=built.slots, rooms=built.rooms, proposals=built.proposals,
-                 now_slot=built.now_slot, pinned=pinned, votes=built.votes)
-    candidate = solver.Solution("feasible", tuple(
-        [solver.Assignment(s.id, s.fixed.slot, s.fixed.room) for s in problem.sessions if s.fixed]
-        + [solver.Assignment(k, *v) for k, v in placed.items()]),
-        tuple(s.id for s in problem.sessions if s.id not in placed and not s.fixed))
-    return free, candidate, check(free, candidate)
+    return replace(built, problem=problem)
+
+
+def repair(built: Built, placed: dict[str, list[Place]]) -> tuple[dict[str, list[Place]], set[str]]:
+    """Drop the runs that break a rule under the current set-up; return (what stays, what was dropped).
+
+    Used when the set-up changes under a schedule: what still fits stays where it was.
+    """
+    free = unpinned(built)
+    placed = {k: list(v) for k, v in placed.items() if k in built.proposals}
+    dropped: set[str] = set()
+    for _ in range(len(placed) + 1):
+        violations = check(free, candidate(free, placed))
+        named = [next((s for s in reversed(v.sessions) if s in placed), None) for v in violations]
+        named = [k for k in named if k is not None]
+        if not named:
+            break
+        for k in named:
+            if k in placed:
+                placed.pop(k)
+                dropped.add(k)
+    return placed, dropped
 
 
 def figures_of(built: Built, solution: solver.Solution, stats: dict | None = None) -> dict:
@@ -209,16 +315,46 @@ def _occupied(built: Built, slot_key: str, length: int) -> list[Slot]:
     return [built.slots[k] for k in order[i:i + length]]
 
 
-def _add_assignment(version: ScheduleVersion, built: Built, session_id: str, slot_key: str,
-                    room_key: str, pinned: bool) -> Assignment:
+def _add_assignment(version: ScheduleVersion, built: Built, session_id: str, place: Place,
+                    pinned: bool) -> Assignment:
+    slot_key, room_key, table = place
     proposal = built.proposals[session_id]
     room = built.rooms[room_key]
     assignment = Assignment(proposal_id=proposal.id, slot_id=built.slots[slot_key].id, room_id=room.id,
-                            pinned=pinned)
+                            table=table, pinned=pinned)
     for slot in _occupied(built, slot_key, proposal.length):
-        assignment.bookings.append(RoomBooking(version=version, slot_id=slot.id, room_id=room.id))
+        # An ordinary session books the room itself; a table session its table.
+        assignment.bookings.append(RoomBooking(version=version, slot_id=slot.id, room_id=room.id,
+                                               table=table or 0))
     version.assignments.append(assignment)
     return assignment
+
+
+def record_refs(built: Built, record: solver.Reason | solver.Violation) -> dict:
+    """A solver record with database references instead of problem ids, for storing and for words."""
+    def session_ref(key: str) -> dict:
+        if key in built.proposals:
+            return {"proposal": built.proposals[key].id}
+        if key in built.plenaries:
+            return {"plenary": built.plenaries[key][0].id}
+        return {"unknown": key}
+
+    if isinstance(record, solver.Violation):
+        out: dict = {"code": record.rule}
+        slots = [record.slot] if record.slot else []
+        rooms = [record.room] if record.room else []
+    else:
+        out = {"code": record.code}
+        slots, rooms = list(record.slots), list(record.rooms)
+    out["sessions"] = [session_ref(k) for k in record.sessions]
+    out["slots"] = [built.slots[k].id for k in slots if k in built.slots]
+    out["rooms"] = [built.rooms[k].id for k in rooms if k in built.rooms]
+    out["people"] = [built.people[k] for k in record.people if k in built.people]
+    out["needs"] = list(record.needs)
+    out["numbers"] = list(record.numbers)
+    if getattr(record, "past", False):
+        out["past"] = True
+    return out
 
 
 def save_version(event: Event, built: Built, solution: solver.Solution, source: str = "solver") -> ScheduleVersion:
@@ -227,24 +363,26 @@ def save_version(event: Event, built: Built, solution: solver.Solution, source: 
                                 .where(ScheduleVersion.event_id == event.id)) or 0) + 1
     version = ScheduleVersion(
         event_id=event.id, number=number, status="draft", source=source,
-        figures=figures_of(built, solution, solution.stats), reasons=list(solution.reasons),
+        figures=figures_of(built, solution, solution.stats),
+        reasons=[record_refs(built, r) for r in solution.explanations],
         unscheduled=[built.proposals[s].id for s in solution.unscheduled if s in built.proposals],
         now_slot_id=built.now_slot.id if built.now_slot else None)
     db.session.add(version)
     for a in solution.assignments:
         if a.session in built.proposals:
-            _add_assignment(version, built, a.session, a.slot, a.room, a.session in built.pinned)
+            _add_assignment(version, built, a.session, (a.slot, a.room, a.table), a.session in built.pinned)
     return version
 
 
-def rewrite_assignments(version: ScheduleVersion, built: Built, placed: dict[str, tuple[str, str]],
+def rewrite_assignments(version: ScheduleVersion, built: Built, placed: dict[str, list[Place]],
                         pinned: set[str]) -> None:
-    """Replace a draft's assignments (hand edits); the caller has checked the result."""
+    """Replace a draft's assignments (hand edits, set-up changes); the caller has checked the result."""
     for a in list(version.assignments):
         version.assignments.remove(a)
     db.session.flush()
-    for session_id, (slot_key, room_key) in placed.items():
-        _add_assignment(version, built, session_id, slot_key, room_key, session_id in pinned)
+    for session_id, runs in placed.items():
+        for place in runs:
+            _add_assignment(version, built, session_id, place, session_id in pinned)
     version.unscheduled = [p.id for k, p in built.proposals.items() if k not in placed]
 
 
@@ -265,64 +403,5 @@ def parse_solution(data) -> solver.Solution:
         raise ValueError(str(e)) from None
 
 
-# Review: what a facilitator sees for a version.
-
-
-@dataclass
-class SessionReport:
-    assignment: Assignment
-    votes: int
-    capacity: int
-    free_voters: int  # voters not busy elsewhere (their own session, a plenary)
-    clashing: int  # of those, how many also want another session at the same time
-    warnings: list[str]
-
-
-def review(built: Built, version: ScheduleVersion) -> list[SessionReport]:
-    index = built.slot_index()
-    span = {}
-    for a in version.assignments:
-        i = index[f"t{a.slot_id}"]
-        span[f"p{a.proposal_id}"] = set(range(i, i + a.proposal.length))
-    own: dict[str, set[int]] = defaultdict(set)
-    for s in built.problem.sessions:
-        for f in s.facilitators:
-            own[f] |= span.get(s.id, set())
-    voters: dict[str, list[solver.Participant]] = defaultdict(list)
-    for person in built.problem.participants:
-        for v in person.votes:
-            voters[v].append(person)
-    reports = []
-    for a in sorted(version.assignments, key=lambda a: (a.slot.start, a.room.name)):
-        key = f"p{a.proposal_id}"
-        mine = span[key]
-        free = clashing = 0
-        for person in voters[key]:
-            if own[person.id] & mine or any(index[u] in mine for u in person.unavailable):
-                continue
-            free += 1
-            if any(v != key and span.get(v, set()) & mine for v in person.votes):
-                clashing += 1
-        votes = built.votes.get(key, 0)
-        warnings = []
-        if votes > a.room.capacity:
-            warnings.append(_("%(votes)d people want to attend; %(room)s holds %(capacity)d.",
-                              votes=votes, room=a.room.name, capacity=a.room.capacity))
-        if a.proposal.max_group and votes > a.proposal.max_group:
-            warnings.append(_("%(votes)d votes for a group of at most %(most)d.", votes=votes,
-                              most=a.proposal.max_group))
-        reports.append(SessionReport(a, votes, a.room.capacity, free, clashing, warnings))
-    return reports
-
-
-def diff(draft: ScheduleVersion, published: ScheduleVersion | None) -> dict:
-    """Moved (from → to), new and removed sessions between the published version and a draft."""
-    before = {a.proposal_id: a for a in published.assignments} if published else {}
-    after = {a.proposal_id: a for a in draft.assignments}
-    moved = [(before[p], after[p]) for p in after if p in before
-             and (before[p].slot_id, before[p].room_id) != (after[p].slot_id, after[p].room_id)]
-    return {
-        "moved": sorted(moved, key=lambda ba: ba[1].slot.start),
-        "new": sorted((after[p] for p in after if p not in before), key=lambda a: a.slot.start),
-        "removed": sorted((before[p] for p in before if p not in after), key=lambda a: a.slot.start),
-    }
+def score(built: Built, solution: solver.Solution):
+    return solver.score(built.problem, solution)

@@ -4,18 +4,40 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from . import enums
 from .auth.forms import EmptyForm
+from .dates import span, when
 from .languages import language_name
+from .permissions import can
+
+
+def _tz(source):
+    """An event, a frame or a tzinfo: what times are shown in."""
+    return getattr(source, "tz", source)
+
+
+def status_label(value: str) -> str:
+    return enums.label(enums.RunStatus, value)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["language"] = language_name
     app.jinja_env.globals["EmptyForm"] = EmptyForm
+    app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["enums"] = enums
 
-    @app.template_filter("local")
-    def local(moment, event, fmt="%a %d %b %H:%M"):
-        """A UTC moment shown in the event's timezone."""
-        return event.local(moment).strftime(fmt)
+    @app.template_filter("when")
+    def when_filter(moment, source=None, fmt="day_time"):
+        """A UTC moment in the event's (or the version's) timezone, in the reader's language."""
+        return when(moment, _tz(source), fmt)
+
+    @app.template_filter("span")
+    def span_filter(slot_or_item, source=None):
+        return span(slot_or_item.start, slot_or_item.end, _tz(source))
+
+    @app.template_filter("label")
+    def label_filter(value, kind):
+        return enums.label(getattr(enums, kind), value)
 
     def error_page(code, title, message):
         return render_template("error.html", code=code, title=title, message=message), code
@@ -37,7 +59,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(e):
-        return error_page(404, _("Not found"), _("There is nothing at %(path)s.", path=request.path))
+        return error_page(404, _("Not found"), _("There is nothing at this address."))
 
     @app.errorhandler(405)
     def not_allowed(e):
@@ -53,3 +75,6 @@ def init_app(app: Flask) -> None:
             500, _("Something went wrong"),
             _("The error is logged. Nothing you sent was half-saved: try again."),
         )
+
+
+__all__ = ["init_app", "request", "status_label"]

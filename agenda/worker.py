@@ -1,8 +1,15 @@
-"""The worker process: takes queued solve runs from the database and runs them."""
+"""The worker process: takes queued solve runs from the database and runs them.
+
+Several workers (on this machine or others) may share one PostgreSQL database: each claims a
+run with SELECT … FOR UPDATE SKIP LOCKED, so a run is done once. Runs whose worker died are
+marked failed here (they can be run again from their page), not by any web request.
+"""
 
 import logging
 import time
 
+from .extensions import db
+from .models import Event
 from .services.schedule import claim_next_run, execute_run, reap_stale_runs
 
 log = logging.getLogger(__name__)
@@ -10,6 +17,8 @@ log = logging.getLogger(__name__)
 
 def run_worker(poll: float = 1.0, once: bool = False, echo=print) -> None:
     """Run queued runs one after another; with `once`, stop when the queue is empty."""
+    from .reasons import outcome
+
     while True:
         reaped = reap_stale_runs()
         if reaped:
@@ -18,8 +27,10 @@ def run_worker(poll: float = 1.0, once: bool = False, echo=print) -> None:
         if run_id is not None:
             echo(f"run {run_id}: started")
             row = execute_run(run_id)
-            echo(f"run {run_id}: {row.status}. {row.message}")
+            echo(f"run {run_id}: {row.status}. {outcome(row, db.session.get(Event, row.event_id))}")
+            db.session.remove()
             continue
+        db.session.remove()
         if once:
             return
         time.sleep(poll)

@@ -4,12 +4,14 @@
 """
 
 from .check import find_violations, score, upper_bound
+from .explain import describe
 from .problem import (
     Assignment,
     InstanceError,
     Participant,
     Placement,
     Problem,
+    Reason,
     Room,
     Session,
     Slot,
@@ -21,11 +23,12 @@ from .problem import (
     solution_from_dict,
     solution_to_dict,
 )
+from .rules import Violation
 from .solve import Options, solve
 
 __all__ = [
-    "Assignment", "InstanceError", "Options", "Participant", "Placement", "Problem", "Room",
-    "Session", "Slot", "Solution", "find_violations", "load_problem", "load_solution",
+    "Assignment", "InstanceError", "Options", "Participant", "Placement", "Problem", "Reason", "Room",
+    "Session", "Slot", "Solution", "Violation", "describe", "find_violations", "load_problem", "load_solution",
     "problem_from_dict", "problem_to_dict", "score", "solution_from_dict", "solution_to_dict",
     "solve", "upper_bound",
 ]

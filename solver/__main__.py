@@ -52,11 +52,13 @@ def cmd_solve(args) -> int:
 
 def cmd_check(args) -> int:
     from .check import find_violations, score
+    from .explain import describe
 
     problem = load_problem(args.instance)
     solution = load_solution(args.solution)
     violations = find_violations(problem, solution)
-    print(json.dumps({"valid": not violations, "violations": violations,
+    print(json.dumps({"valid": not violations, "violations": [describe(v, problem) for v in violations],
+                      "records": [v.as_dict() for v in violations],
                       "score": score(problem, solution).as_dict()}, indent=1, ensure_ascii=False))
     return 1 if violations else 0
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import product
 
 from .problem import Problem, Solution
+from .rules import RULES, Violation, read
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,9 @@ class Score:
     room_moves: int
     dropped: int  # published sessions (not yet started) that became unscheduled
     move_cost: int
+    preference_misses: int = 0
+    extra_runs: int = 0  # runs beyond the first of each scheduled session
+    prefer_cost: int = 2
 
     @property
     def ratio(self) -> float:
@@ -26,12 +31,13 @@ class Score:
 
     @property
     def objective(self) -> int:
-        """What a re-solve maximises: attendable votes − move_cost × slot moves.
+        """attendable − move_cost × slot moves − prefer_cost × preference misses.
 
         A published session dropped from the schedule counts as moved: its people
         planned around it just the same.
         """
-        return self.attendable_votes - self.move_cost * (self.slot_moves + self.dropped)
+        return (self.attendable_votes - self.move_cost * (self.slot_moves + self.dropped)
+                - self.prefer_cost * self.preference_misses)
 
     def as_dict(self) -> dict:
         return {
@@ -39,145 +45,90 @@ class Score:
             "attendable_ratio": round(self.ratio, 6), "overflow": self.overflow,
             "unscheduled": self.unscheduled, "unscheduled_votes": self.unscheduled_votes,
             "slot_moves": self.slot_moves, "room_moves": self.room_moves,
-            "dropped": self.dropped, "objective": self.objective,
+            "dropped": self.dropped, "preference_misses": self.preference_misses,
+            "runs": self.extra_runs, "objective": self.objective,
         }
 
 
-def occupied_slots(problem: Problem, session_id: str, start: str) -> list[int] | None:
-    """Indices of the slots a session starting at `start` occupies; None if it runs off its day."""
-    index = {s.id: i for i, s in enumerate(problem.slots)}
-    length = {s.id: s.length for s in problem.sessions}[session_id]
-    i = index[start]
-    span = list(range(i, i + length))
-    if span[-1] >= len(problem.slots) or any(
-        problem.slots[j].day != problem.slots[i].day for j in span
-    ):
-        return None
-    return span
-
-
-def find_violations(problem: Problem, solution: Solution) -> list[str]:
-    """Every broken hard rule, in words. An empty list means the schedule is valid."""
-    sessions = {s.id: s for s in problem.sessions}
-    rooms = {r.id: r for r in problem.rooms}
-    slot_index = {s.id: i for i, s in enumerate(problem.slots)}
-    slots = problem.slots
-    people_unavailable = {p.id: p.unavailable for p in problem.participants}
-    now_index = slot_index[problem.now] if problem.now is not None else 0
-    out: list[str] = []
-
-    # Every session appears exactly once, in assignments or in unscheduled.
-    seen: dict[str, int] = defaultdict(int)
-    for sid in [a.session for a in solution.assignments] + list(solution.unscheduled):
-        seen[sid] += 1
-    for sid, n in seen.items():
-        if sid not in sessions:
-            out.append(f"'{sid}' is not a session of this instance.")
-        elif n > 1:
-            out.append(f"'{sessions[sid].title}' appears {n} times in the solution.")
-    for sid, s in sessions.items():
-        if sid not in seen:
-            out.append(f"'{s.title}' is neither scheduled nor listed as unscheduled.")
-
-    room_use: dict[tuple[str, int], str] = {}
-    person_use: dict[tuple[str, int], str] = {}
-    placed: dict[str, tuple[str, str]] = {}
-    for a in solution.assignments:
-        s = sessions.get(a.session)
-        if s is None or seen[a.session] > 1:
-            continue
-        if a.slot not in slot_index:
-            out.append(f"'{s.title}' is in unknown slot '{a.slot}'.")
-            continue
-        if a.room not in rooms:
-            out.append(f"'{s.title}' is in unknown room '{a.room}'.")
-            continue
-        placed[a.session] = (a.slot, a.room)
-        span = occupied_slots(problem, a.session, a.slot)
-        if span is None:
-            out.append(f"'{s.title}' runs past the end of its day ({s.length} slots from {a.slot}).")
-            continue
-        room = rooms[a.room]
-        # A room has every feature the session needs.
-        missing = s.needs - room.features
-        if missing:
-            out.append(f"'{s.title}' needs {', '.join(sorted(missing))}, which room {room.id} lacks.")
-        for j in span:
-            sid_j = slots[j].id
-            # A room holds at most one session in any slot, and only when it is available.
-            if sid_j in room.unavailable:
-                out.append(f"Room {room.id} is not available in slot {sid_j} ('{s.title}').")
-            other = room_use.get((room.id, j))
-            if other is not None:
-                out.append(f"Room {room.id} holds both '{sessions[other].title}' and '{s.title}' "
-                           f"in slot {sid_j}.")
-            room_use[(room.id, j)] = s.id
-            # No session occupies a slot unavailable to it or to any of its facilitators.
-            if sid_j in s.unavailable:
-                out.append(f"'{s.title}' cannot take place in slot {sid_j}.")
-            for f in s.facilitators:
-                if sid_j in people_unavailable.get(f, ()):
-                    out.append(f"Facilitator {f} of '{s.title}' is unavailable in slot {sid_j}.")
-                # No facilitator is in two sessions at once.
-                other = person_use.get((f, j))
-                if other is not None:
-                    out.append(f"Facilitator {f} is in both '{sessions[other].title}' and "
-                               f"'{s.title}' in slot {sid_j}.")
-                person_use[(f, j)] = s.id
-        # Nothing new occupies a slot before `now`.
-        prev = problem.previous.get(s.id)
-        started = prev is not None and slot_index[prev.slot] < now_index
-        if span[0] < now_index and not started:
-            out.append(f"'{s.title}' is placed in slot {a.slot}, which has already started.")
-
-    # Fixed sessions start at their fixed slot and room.
-    for s in problem.sessions:
-        if s.fixed is not None and placed.get(s.id) != (s.fixed.slot, s.fixed.room):
-            out.append(f"'{s.title}' is fixed to slot {s.fixed.slot} in room {s.fixed.room}.")
-    # Sessions of the published schedule that have already started stay where they are.
-    for sid, prev in problem.previous.items():
-        if slot_index[prev.slot] < now_index and placed.get(sid) != (prev.slot, prev.room):
-            out.append(f"'{sessions[sid].title}' has already taken place in slot {prev.slot}, "
-                       f"room {prev.room}; it cannot change.")
+def find_violations(problem: Problem, solution: Solution) -> list[Violation]:
+    """Every broken hard rule, as records. An empty list means the schedule is valid."""
+    placed, out = read(problem, solution)
+    for rule in RULES:
+        out.extend(rule(placed))
     return out
 
 
-def attendable_for(
-    spans: dict[str, tuple[int, int]], votes, own: set[str], blocked: set[int]
-) -> int:
-    """How many voted sessions one person can attend: the most that don't overlap.
-
-    Intervals on a line: taking the one that ends first is optimal.
-    """
-    intervals = []
-    for sid in votes:
-        if sid in own or sid not in spans:
-            continue
-        first, last = spans[sid]
-        if any(j in blocked for j in range(first, last + 1)):
-            continue
-        intervals.append((last, first))
-    intervals.sort()
+def _most_intervals(intervals: list[tuple[int, int]]) -> int:
+    """The most intervals on a line that do not overlap: taking the one that ends first is optimal."""
     count, free_from = 0, -1
-    for last, first in intervals:
+    for last, first in sorted((last, first) for first, last in intervals):
         if first > free_from:
             count += 1
             free_from = last
     return count
 
 
+def _matching(options: list[list[int]]) -> int:
+    """Maximum matching of sessions (each with the slots of its runs) to slots (Kuhn's augmenting paths)."""
+    owner: dict[int, int] = {}
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for t in options[i]:
+            if t in seen:
+                continue
+            seen.add(t)
+            if t not in owner or augment(owner[t], seen):
+                owner[t] = i
+                return True
+        return False
+
+    return sum(1 for i in range(len(options)) if augment(i, set()))
+
+
+def attendable_for(runs: dict[str, list[tuple[int, int]]], votes, own: set[str], blocked: set[int]) -> int:
+    """How many voted sessions one person can attend, each at one of its runs, none overlapping."""
+    candidates = []
+    for sid in votes:
+        if sid in own or sid not in runs:
+            continue
+        free = [(f, last) for f, last in runs[sid] if not any(j in blocked for j in range(f, last + 1))]
+        if free:
+            candidates.append(free)
+    if all(len(c) == 1 for c in candidates):
+        return _most_intervals([c[0] for c in candidates])
+    # Sessions of one slot with several runs: a matching of sessions to slots. Longer sessions
+    # (a single run each, as a rule) are few per person: try each way of taking or leaving them.
+    unit = [[f for f, _ in c] for c in candidates if all(f == last for f, last in c)]
+    longer = [c for c in candidates if not all(f == last for f, last in c)]
+    best = 0
+    for choice in product(*[[None, *c] for c in longer]):
+        taken = [iv for iv in choice if iv is not None]
+        used: set[int] = set()
+        clash = False
+        for f, last in taken:
+            span = set(range(f, last + 1))
+            if span & used:
+                clash = True
+                break
+            used |= span
+        if clash:
+            continue
+        best = max(best, len(taken) + _matching([[t for t in opts if t not in used] for opts in unit]))
+    return best
+
+
 def score(problem: Problem, solution: Solution) -> Score:
-    """The spec's figures: attendable votes, overflow, moves, unscheduled."""
+    """The spec's figures: attendable votes, overflow, moves, preference misses, unscheduled."""
     slot_index = {s.id: i for i, s in enumerate(problem.slots)}
     sessions = {s.id: s for s in problem.sessions}
     rooms = {r.id: r for r in problem.rooms}
-    spans: dict[str, tuple[int, int]] = {}
-    place: dict[str, tuple[str, str]] = {}
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    places: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for a in solution.assignments:
-        if a.session in sessions and a.slot in slot_index:
+        if a.session in sessions and a.slot in slot_index and a.room in rooms:
             i = slot_index[a.slot]
-            spans[a.session] = (i, i + sessions[a.session].length - 1)
-            place[a.session] = (a.slot, a.room)
+            spans[a.session].append((i, i + sessions[a.session].length - 1))
+            places[a.session].append((a.slot, a.room))
     own: dict[str, set[str]] = defaultdict(set)
     for s in problem.sessions:
         for f in s.facilitators:
@@ -188,33 +139,44 @@ def score(problem: Problem, solution: Solution) -> Score:
     for p in problem.participants:
         mine = own.get(p.id, set())
         blocked = {slot_index[x] for x in p.unavailable}
-        for sid in mine:
-            if sid in spans:
-                blocked.update(range(spans[sid][0], spans[sid][1] + 1))
+        for sid in mine:  # every run of one's own sessions keeps one busy
+            for first, last in spans.get(sid, ()):
+                blocked.update(range(first, last + 1))
         counted = [v for v in p.votes if v not in mine]
         total += len(counted)
         for v in counted:
             votes_for[v] += 1
         attendable += attendable_for(spans, counted, mine, blocked)
 
-    overflow = sum(max(0, votes_for[sid] - rooms[r].capacity)
-                   for sid, (_, r) in place.items() if r in rooms)
-    unscheduled = [s.id for s in problem.sessions if s.id not in place]
+    # Overflow: voters beyond the seats of all its runs; table sessions have none.
+    overflow = sum(max(0, votes_for[sid] - sum(rooms[r].capacity for _, r in placed))
+                   for sid, placed in places.items() if not sessions[sid].at_table)
+    unscheduled = [s.id for s in problem.sessions if s.id not in places]
     now_index = slot_index[problem.now] if problem.now is not None else 0
     slot_moves = room_moves = dropped = 0
-    for sid, prev in problem.previous.items():
-        if slot_index[prev.slot] < now_index:
+    for sid, published in problem.previous.items():
+        future = [x for x in published if slot_index[x.slot] >= now_index]
+        if not future:
             continue
-        if sid not in place:
+        if sid not in places:
             dropped += 1
-        elif place[sid][0] != prev.slot:
-            slot_moves += 1
-        elif place[sid][1] != prev.room:
-            room_moves += 1
+            continue
+        rooms_at = {x.slot: x.room for x in published}
+        for slot, room in places[sid]:
+            if slot_index[slot] < now_index:
+                continue
+            if slot not in rooms_at:
+                slot_moves += 1
+            elif rooms_at[slot] != room:
+                room_moves += 1
+    misses = sum(1 for s in problem.sessions if s.prefer and s.id in places
+                 and any(slot not in s.prefer for slot, _ in places[s.id]))
     return Score(
         attendable_votes=attendable, total_votes=total, overflow=overflow,
         unscheduled=len(unscheduled), unscheduled_votes=sum(votes_for[s] for s in unscheduled),
         slot_moves=slot_moves, room_moves=room_moves, dropped=dropped, move_cost=problem.move_cost,
+        preference_misses=misses, extra_runs=sum(len(v) - 1 for v in places.values()),
+        prefer_cost=problem.prefer_cost,
     )
 
 
@@ -229,3 +191,6 @@ def upper_bound(problem: Problem) -> int:
         min(len([v for v in p.votes if v not in own.get(p.id, ())]), n - len(p.unavailable))
         for p in problem.participants
     )
+
+
+__all__ = ["Score", "Violation", "attendable_for", "find_violations", "score", "upper_bound"]

@@ -56,7 +56,7 @@ class Compiled:
                 self.pinned[self.session_ix[s.id]] = (self.slot_ix[s.fixed.slot],
                                                       self.room_ix[s.fixed.room])
         self.previous: dict[int, tuple[int, int]] = {
-            self.session_ix[k]: (self.slot_ix[v.slot], self.room_ix[v.room])
+            self.session_ix[k]: (self.slot_ix[v[0].slot], self.room_ix[v[0].room])
             for k, v in problem.previous.items()
         }
         for si, (t, r) in self.previous.items():

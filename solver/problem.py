@@ -19,6 +19,7 @@ class InstanceError(ValueError):
 class Placement:
     slot: str
     room: str
+    table: int | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Room:
     capacity: int
     features: frozenset[str] = frozenset()
     unavailable: frozenset[str] = frozenset()
+    tables: int = 0  # a hall: one ordinary session, or up to this many table sessions, per slot
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class Session:
     facilitators: tuple[str, ...] = ()
     unavailable: frozenset[str] = frozenset()
     fixed: Placement | None = None
+    at_table: bool = False
+    runs: int = 1  # it may run up to this many times, each in another slot
+    after: str | None = None  # starts after every run of this session, when both are scheduled
+    prefer: frozenset[str] = frozenset()  # slots its facilitators prefer
 
 
 @dataclass(frozen=True)
@@ -65,9 +71,16 @@ class Problem:
     participants: tuple[Participant, ...]
     name: str = ""
     timezone: str = "UTC"
-    previous: dict[str, Placement] = field(default_factory=dict)
+    # The published schedule: session id → its runs (one placement for most sessions).
+    previous: dict[str, tuple[Placement, ...]] = field(default_factory=dict)
     now: str | None = None
     move_cost: int = 5
+    prefer_cost: int = 2
+
+    def __post_init__(self):
+        # A published session with one run may be given as a bare Placement.
+        object.__setattr__(self, "previous", {
+            k: (v,) if isinstance(v, Placement) else tuple(v) for k, v in self.previous.items()})
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,39 @@ class Assignment:
     session: str
     slot: str
     room: str
+    table: int | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a schedule is impossible or a session was left out, as data: a code and what it names.
+
+    The words are made where the language is known (explain.describe for the command line,
+    the web app for its pages)."""
+
+    code: str
+    sessions: tuple[str, ...] = ()
+    slots: tuple[str, ...] = ()
+    rooms: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    numbers: tuple[int, ...] = ()
+    past: bool = False  # about a session that has already taken place (not one fixed by hand)
+
+    def as_dict(self) -> dict:
+        out: dict[str, Any] = {"code": self.code}
+        for key in ("sessions", "slots", "rooms", "people", "needs", "numbers"):
+            if getattr(self, key):
+                out[key] = list(getattr(self, key))
+        if self.past:
+            out["past"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reason:
+        return cls(str(data["code"]), *(tuple(data.get(k) or ()) for k in
+                                        ("sessions", "slots", "rooms", "people", "needs", "numbers")),
+                   past=bool(data.get("past")))
 
 
 @dataclass(frozen=True)
@@ -83,7 +129,8 @@ class Solution:
     assignments: tuple[Assignment, ...] = ()
     unscheduled: tuple[str, ...] = ()
     stats: dict[str, Any] = field(default_factory=dict)
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # in words, for the file (solver-io.md)
+    explanations: tuple[Reason, ...] = ()  # the same reasons as data
 
 
 # Reading
@@ -122,7 +169,16 @@ def _placement(value: Any, where: str, slots: set[str], rooms: set[str]) -> Plac
     slot, room = _str(value, "slot", where), _str(value, "room", where)
     _expect(slot in slots, f"{where}.slot", f"unknown slot '{slot}'")
     _expect(room in rooms, f"{where}.room", f"unknown room '{room}'")
-    return Placement(slot, room)
+    table = value.get("table")
+    if table is not None:
+        table = _int(value, "table", where, minimum=1)
+    return Placement(slot, room, table)
+
+
+def _bool(obj: dict, key: str, where: str) -> bool:
+    value = obj.get(key, False)
+    _expect(isinstance(value, bool), f"{where}.{key}", "expected true or false")
+    return value
 
 
 def _unique(items: list, where: str) -> None:
@@ -161,7 +217,8 @@ def problem_from_dict(data: Any) -> Problem:
         unavailable = _str_list(r, "unavailable", w)
         _known(unavailable, slot_ids, f"{w}.unavailable", "slot")
         rooms.append(Room(_str(r, "id", w), _int(r, "capacity", w),
-                          frozenset(_str_list(r, "features", w)), frozenset(unavailable)))
+                          frozenset(_str_list(r, "features", w)), frozenset(unavailable),
+                          _int(r, "tables", w, default=0)))
     _unique(rooms, "rooms")
     room_ids = {r.id for r in rooms}
 
@@ -179,15 +236,25 @@ def problem_from_dict(data: Any) -> Problem:
         unavailable = _str_list(s, "unavailable", w)
         _known(unavailable, slot_ids, f"{w}.unavailable", "slot")
         fixed = s.get("fixed")
+        prefer = _str_list(s, "prefer", w)
+        _known(prefer, slot_ids, f"{w}.prefer", "slot")
+        after = s.get("after")
+        _expect(after is None or (isinstance(after, str) and after != ""), f"{w}.after",
+                "expected a session id")
         sessions.append(Session(
             id=_str(s, "id", w), title=str(s.get("title") or s["id"]),
             length=_int(s, "length", w, default=1, minimum=1),
             language=str(s.get("language") or ""), needs=frozenset(_str_list(s, "needs", w)),
             facilitators=tuple(facilitators), unavailable=frozenset(unavailable),
             fixed=None if fixed is None else _placement(fixed, f"{w}.fixed", slot_ids, room_ids),
+            at_table=_bool(s, "at_table", w), runs=_int(s, "runs", w, default=1, minimum=1),
+            after=after, prefer=frozenset(prefer),
         ))
     _unique(sessions, "sessions")
     session_ids = {s.id for s in sessions}
+    for i, s in enumerate(sessions):
+        _expect(s.after is None or (s.after in session_ids and s.after != s.id), f"sessions[{i}].after",
+                f"unknown session '{s.after}'")
 
     participants = []
     for i, p in enumerate(data["participants"]):
@@ -207,17 +274,20 @@ def problem_from_dict(data: Any) -> Problem:
     _expect(isinstance(prev, dict), "previous", "expected an object of session id → placement")
     for sid, place in prev.items():
         _expect(sid in session_ids, f"previous.{sid}", f"unknown session '{sid}'")
-        previous[sid] = _placement(place, f"previous.{sid}", slot_ids, room_ids)
+        runs = place if isinstance(place, list) else [place]
+        _expect(len(runs) >= 1, f"previous.{sid}", "expected a placement or a list of them")
+        previous[sid] = tuple(_placement(r, f"previous.{sid}", slot_ids, room_ids) for r in runs)
     now = data.get("now")
     if now is not None:
         _expect(isinstance(now, str) and now in slot_ids, "now", f"unknown slot {json.dumps(now)}")
     move_cost = _int(data, "move_cost", "instance", default=5) if "move_cost" in data else 5
+    prefer_cost = _int(data, "prefer_cost", "instance", default=2) if "prefer_cost" in data else 2
 
     return Problem(
         slots=tuple(slots), rooms=tuple(rooms), sessions=tuple(sessions),
         participants=tuple(participants), name=str(data.get("name") or ""),
         timezone=str(data.get("timezone") or "UTC"), previous=previous, now=now,
-        move_cost=move_cost,
+        move_cost=move_cost, prefer_cost=prefer_cost,
     )
 
 
@@ -240,40 +310,76 @@ def load_problem(path: str) -> Problem:
     return _load(path, problem_from_dict)
 
 
-def problem_to_dict(problem: Problem) -> dict:
-    def place(p: Placement | None):
-        return None if p is None else {"slot": p.slot, "room": p.room}
+def placement_to_dict(p: Placement | None) -> dict | None:
+    if p is None:
+        return None
+    out: dict[str, Any] = {"slot": p.slot, "room": p.room}
+    if p.table is not None:
+        out["table"] = p.table
+    return out
 
+
+def _session_to_dict(s: Session) -> dict:
+    out = {"id": s.id, "title": s.title, "length": s.length, "language": s.language,
+           "needs": sorted(s.needs), "facilitators": list(s.facilitators),
+           "unavailable": sorted(s.unavailable), "fixed": placement_to_dict(s.fixed)}
+    # The optional keys only when they say something: an old instance stays as it was.
+    if s.at_table:
+        out["at_table"] = True
+    if s.runs != 1:
+        out["runs"] = s.runs
+    if s.after is not None:
+        out["after"] = s.after
+    if s.prefer:
+        out["prefer"] = sorted(s.prefer)
+    return out
+
+
+def problem_to_dict(problem: Problem) -> dict:
+    rooms = []
+    for r in problem.rooms:
+        room = {"id": r.id, "capacity": r.capacity, "features": sorted(r.features),
+                "unavailable": sorted(r.unavailable)}
+        if r.tables:
+            room["tables"] = r.tables
+        rooms.append(room)
     data = {
         "format": INSTANCE_FORMAT, "name": problem.name, "timezone": problem.timezone,
         "slots": [{"id": s.id, "day": s.day, "start": s.start, "end": s.end} for s in problem.slots],
-        "rooms": [{"id": r.id, "capacity": r.capacity, "features": sorted(r.features),
-                   "unavailable": sorted(r.unavailable)} for r in problem.rooms],
-        "sessions": [{"id": s.id, "title": s.title, "length": s.length, "language": s.language,
-                      "needs": sorted(s.needs), "facilitators": list(s.facilitators),
-                      "unavailable": sorted(s.unavailable), "fixed": place(s.fixed)}
-                     for s in problem.sessions],
+        "rooms": rooms,
+        "sessions": [_session_to_dict(s) for s in problem.sessions],
         "participants": [{"id": p.id, "languages": list(p.languages),
                           "unavailable": sorted(p.unavailable), "votes": list(p.votes)}
                          for p in problem.participants],
         "move_cost": problem.move_cost,
     }
+    if problem.prefer_cost != 2:
+        data["prefer_cost"] = problem.prefer_cost
     if problem.previous:
-        data["previous"] = {k: place(v) for k, v in problem.previous.items()}
+        data["previous"] = {k: placement_to_dict(v[0]) if len(v) == 1 else [placement_to_dict(p) for p in v]
+                            for k, v in problem.previous.items()}
     if problem.now is not None:
         data["now"] = problem.now
     return data
+
+
+def assignment_to_dict(a: Assignment) -> dict:
+    out: dict[str, Any] = {"session": a.session, "slot": a.slot, "room": a.room}
+    if a.table is not None:
+        out["table"] = a.table
+    return out
 
 
 def solution_to_dict(solution: Solution) -> dict:
     return {
         "format": SOLUTION_FORMAT,
         "status": solution.status,
-        "assignments": [{"session": a.session, "slot": a.slot, "room": a.room}
-                        for a in solution.assignments],
+        "assignments": [assignment_to_dict(a) for a in solution.assignments],
         "unscheduled": list(solution.unscheduled),
         "stats": dict(solution.stats),
         "reasons": list(solution.reasons),
+        # The same reasons as codes and ids (an extra key: readers of format 1 ignore it).
+        "explanations": [r.as_dict() for r in solution.explanations],
     }
 
 
@@ -287,12 +393,26 @@ def solution_from_dict(data: Any) -> Solution:
     for i, a in enumerate(data.get("assignments", [])):
         w = f"assignments[{i}]"
         _expect(isinstance(a, dict), w, "expected an object")
-        assignments.append(Assignment(_str(a, "session", w), _str(a, "slot", w), _str(a, "room", w)))
+        table = a.get("table")
+        if table is not None:
+            table = _int(a, "table", w, minimum=1)
+        assignments.append(Assignment(_str(a, "session", w), _str(a, "slot", w), _str(a, "room", w), table))
     unscheduled = _str_list(data, "unscheduled", "solution")
     reasons = _str_list(data, "reasons", "solution")
     stats = data.get("stats") or {}
     _expect(isinstance(stats, dict), "stats", "expected an object")
-    return Solution(data["status"], tuple(assignments), tuple(unscheduled), stats, tuple(reasons))
+    explanations = []
+    raw = data.get("explanations") or []
+    _expect(isinstance(raw, list), "explanations", "expected a list")
+    for i, r in enumerate(raw):
+        _expect(isinstance(r, dict) and isinstance(r.get("code"), str), f"explanations[{i}]",
+                "expected an object with a code")
+        try:
+            explanations.append(Reason.from_dict(r))
+        except (TypeError, ValueError):
+            raise InstanceError(f"explanations[{i}]: malformed") from None
+    return Solution(data["status"], tuple(assignments), tuple(unscheduled), stats, tuple(reasons),
+                    tuple(explanations))
 
 
 def load_solution(path: str) -> Solution:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .baseline import baseline, keep_published
 from .check import find_violations, score, upper_bound
 from .data import Compiled, Schedule, co_votes
-from .explain import precheck, why_unscheduled
+from .explain import describe, precheck, why_unscheduled
 from .problem import Problem, Solution
 from .rooms import assign_rooms
 from .search import LocalSearch
@@ -71,11 +71,13 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     bound = upper_bound(problem)
     checks = precheck(c)
     if checks.fatal:
+        fatal = tuple(dict.fromkeys(checks.fatal))
         return Solution(
             status="infeasible",
             unscheduled=tuple(s.id for s in problem.sessions),
             stats={"wall_seconds": round(time.monotonic() - started, 3), "bound": bound},
-            reasons=tuple(dict.fromkeys(checks.fatal)),
+            reasons=tuple(describe(r, problem) for r in fatal),
+            explanations=fatal,
         )
 
     co = co_votes(c)
@@ -122,15 +124,17 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     assign_rooms(sched, room_time, options.seed)
 
     assignments, unscheduled = sched.assignments()
-    reasons = list(checks.warnings)
+    explanations = list(checks.warnings)
     for sid in unscheduled:
         si = c.session_ix[sid]
-        reasons.append(checks.unplaceable.get(si) or why_unscheduled(sched, si))
-    solution = Solution("feasible", tuple(assignments), tuple(unscheduled), {}, tuple(reasons))
+        explanations.append(checks.unplaceable.get(si) or why_unscheduled(sched, si))
+    reasons = tuple(describe(r, problem) for r in explanations)
+    solution = Solution("feasible", tuple(assignments), tuple(unscheduled), {}, reasons, tuple(explanations))
 
     violations = find_violations(problem, solution)
     if violations:  # never hand out a broken schedule: this is a bug, say so
-        raise AssertionError("solver produced an invalid schedule: " + "; ".join(violations))
+        raise AssertionError("solver produced an invalid schedule: "
+                             + "; ".join(describe(v, problem) for v in violations))
     figures = score(problem, solution)
     placeable_all = len(unscheduled) == len(checks.unplaceable)
     proven = placeable_all and figures.attendable_votes == bound and figures.slot_moves == 0
@@ -147,4 +151,4 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     if options.progress:
         options.progress(wall, objective, bound)
     return Solution("optimal" if proven else "feasible", tuple(assignments), tuple(unscheduled),
-                    stats, tuple(reasons))
+                    stats, reasons, tuple(explanations))

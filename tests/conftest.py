@@ -53,6 +53,7 @@ def app(tmp_path, monkeypatch):
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "BASE_URL": "http://agenda.test",
     })
     app.test_client_class = FreshContextClient
     with app.app_context():

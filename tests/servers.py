@@ -40,9 +40,9 @@ def wait_until_serving(url: str, proc: subprocess.Popen, seconds: float = 120) -
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 1):
+def gunicorn(env: dict, workers: int = 1, port: int | None = None):
     """Serve the app on a free port; yield its base URL; stop it afterwards."""
-    port = free_port()
+    port = port or free_port()
     full_env = {**os.environ, "AGENDA_SESSION_COOKIE_SECURE": "false", **env}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",

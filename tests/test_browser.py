@@ -18,7 +18,7 @@ from agenda import create_app
 from agenda.extensions import db
 
 from .conftest import need
-from .servers import gunicorn
+from .servers import free_port, gunicorn
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "demo password 123"
@@ -35,6 +35,8 @@ def site(tmp_path):
         need(False, "the playwright package is missing")
     instance = tmp_path / "instance"
     env = {"AGENDA_INSTANCE_PATH": str(instance), "AGENDA_DEMO_PASSWORD": PASSWORD}
+    port = free_port()
+    env["AGENDA_BASE_URL"] = f"http://127.0.0.1:{port}"
     os.environ.update(env)
     app = create_app()
     with app.app_context():
@@ -47,7 +49,7 @@ def site(tmp_path):
                               env={**os.environ, "FLASK_APP": "agenda", **env},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        with gunicorn(env, workers=2) as base:
+        with gunicorn(env, workers=2, port=port) as base:
             yield base
     finally:
         worker.terminate()
@@ -144,6 +146,8 @@ def test_the_whole_loop_in_a_browser(site, tmp_path):
             assert "Radio para la resistencia" in page.content()
             page.screenshot(path=str(tmp_path / "agenda-phone.png"), full_page=True)
             shutil.copy(tmp_path / "agenda-phone.png", "/tmp/agenda-phone.png")
+            page.click("text=Get my calendar address")
+            page.wait_for_load_state()
             feed_url = page.locator("input[readonly]").input_value()
             response = phone.request.get(feed_url)
             assert response.status == 200

@@ -1,5 +1,6 @@
 """The facilitator's evening: problem building, runs, drafts, hand edits, publishing."""
 
+import html
 import json
 import os
 import signal
@@ -94,7 +95,7 @@ def test_export_import_round_trip(app, demo, runner, tmp_path):
 
 def test_import_refuses_a_broken_solution(demo, runner, tmp_path):
     problem = scheduling.build_problem(demo).problem
-    first, second = [s.id for s in problem.sessions if s.id.startswith("p")][:2]
+    first, second = [s.id for s in problem.sessions if not s.fixed][:2]
     broken = {"format": "agenda-solution/1", "status": "feasible",
               "assignments": [{"session": first, "slot": problem.slots[2].id, "room": "r2"},
                               {"session": second, "slot": problem.slots[2].id, "room": "r2"}],
@@ -103,7 +104,8 @@ def test_import_refuses_a_broken_solution(demo, runner, tmp_path):
     path.write_text(json.dumps(broken))
     result = runner.invoke(args=["agenda", "import-solution", "--event", demo.slug, str(path)])
     assert result.exit_code == 1
-    assert "The solution breaks the rules" in result.output and "holds both" in result.output
+    assert "The solution breaks the rules" in result.output and "would hold both" in result.output
+    assert "r2" not in result.output and "Tuesday" in result.output  # names and times, not ids
     path.write_text("{not json")
     bad = runner.invoke(args=["agenda", "import-solution", "--event", demo.slug, str(path)])
     assert bad.exit_code == 1 and "line 1 column 2" in bad.output
@@ -196,12 +198,11 @@ def test_killed_worker_marks_the_run_failed_and_changes_nothing(app, demo, tmp_p
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
         worker.stdout.close()
-    assert svc.reap_stale_runs(stale_after=60) == 0  # a fresh heartbeat: not yet
-    time.sleep(1.5)
-    assert svc.reap_stale_runs(stale_after=1) == 1
+    # The worker ran on this machine and its process is gone: no need to wait for the heartbeat.
+    assert svc.reap_stale_runs(stale_after=600) == 1
     db.session.rollback()
     row = db.session.get(SolveRun, run.id)
-    assert row.status == "failed" and "worker stopped" in row.message
+    assert row.status == "failed" and row.outcome == {"code": "worker_stopped"}
     assert db.session.scalar(select(func.count(ScheduleVersion.id))) == 1
     assert {(a.proposal_id, a.slot_id, a.room_id)
             for a in scheduling.published_version(demo).assignments} == published
@@ -216,14 +217,28 @@ def edit_fixture(demo):
 def test_hand_edits_move_swap_pin_and_refusals(fac, demo):
     version, placed = edit_fixture(demo)
     n = version.number
-    first, second = sorted(placed)[:2]
-    a, b = placed[first], placed[second]
-    a_place, b_place = (a.slot_id, a.room_id), (b.slot_id, b.room_id)
-    fac.post(f"/{demo.slug}/facilitate/versions/{n}/swap", data={"first": first, "second": second})
-    db.session.expire_all()
-    now = {x.proposal_id: (x.slot_id, x.room_id) for x in db.session.get(ScheduleVersion, version.id).assignments}
-    if a.proposal.length == b.proposal.length:
-        assert (now[first], now[second]) in [(b_place, a_place), (a_place, b_place)]
+    # Swap two one-slot sessions in different slots: each takes the other's slot and room.
+    singles = sorted((a.proposal_id, a.slot_id, a.room_id) for a in placed.values() if a.proposal.length == 1)
+    swapped = None
+    for pa, sa, ra in singles:
+        for pb, sb, rb in singles:
+            if sa == sb or pa >= pb:
+                continue
+            fac.post(f"/{demo.slug}/facilitate/versions/{n}/swap", data={"first": pa, "second": pb},
+                     follow_redirects=True)
+            db.session.expire_all()
+            now = {x.proposal_id: (x.slot_id, x.room_id)
+                   for x in db.session.get(ScheduleVersion, version.id).assignments}
+            if now[pa] != (sa, ra):  # a refused swap (a facilitator clash) changes nothing
+                assert (now[pa], now[pb]) == ((sb, rb), (sa, ra))
+                swapped = (pa, pb)
+                break
+            assert now[pb] == (sb, rb)
+        if swapped:
+            break
+    assert swapped is not None
+    placed = {x.proposal_id: x for x in db.session.get(ScheduleVersion, version.id).assignments}
+    first = swapped[0]
 
     # Moving into a room that lacks what the session needs is refused with the reason.
     needy = next(p for p in db.session.scalars(select(Proposal).where(Proposal.status == "accepted"))
@@ -232,7 +247,7 @@ def test_hand_edits_move_swap_pin_and_refusals(fac, demo):
     slot = next(s for s in demo.slots if s.kind == "open")
     response = fac.post(f"/{demo.slug}/facilitate/versions/{n}/move",
                         data={"proposal": needy.id, "slot": slot.id, "room": bare.id}, follow_redirects=True)
-    assert "needs projector, which room r" in response.get_data(as_text=True)
+    assert "needs projector, which Jacaranda room does not have." in html.unescape(response.get_data(as_text=True))
 
     # Pinning: a pinned session stays put in the next run.
     fac.post(f"/{demo.slug}/facilitate/versions/{n}/sessions/{first}/pin")
@@ -290,10 +305,12 @@ def test_publish_rules_and_diff(fac, demo):
     db.session.commit()
     v3 = generate(demo).version
     page = fac.get(f"/{demo.slug}/facilitate/versions/{v3.number}").get_data(as_text=True)
+    changes = page.split("Changes since the published schedule")[1].split("Grid")[0]
     if any(a.proposal_id == late.id for a in v3.assignments):
-        assert "new</" not in page or "A late proposal" in page
-        assert "A late proposal" in page.split("Changes since the published schedule")[1].split("Grid")[0]
-    assert v1.number == 1
+        assert "New: A late proposal" in changes
+    else:  # a full schedule leaves it out, and says why
+        assert "A late proposal" in page.split("Not scheduled")[1].split("Changes since")[0]
+    assert (v1.number, v2.number, v3.number) == (1, 2, 3)
 
 
 def test_publish_is_atomic(demo, monkeypatch):
@@ -345,7 +362,7 @@ def test_only_facilitators_run_edit_or_publish(app, demo, who):
         if who == "anonymous":
             assert response.status_code == 302 and response.headers["Location"].startswith("/login"), path
         else:
-            assert response.status_code == 403, path
+            assert response.status_code == 404, path
     db.session.expire_all()
     assert db.session.get(ScheduleVersion, version.id).status == "draft"
     assert db.session.scalar(select(func.count(SolveRun.id))) == 1
@@ -357,7 +374,7 @@ def test_generate_page_starts_a_run_and_shows_progress(fac, demo):
     response = fac.post(f"/{demo.slug}/facilitate/", data={"time_limit": "3", "now_slot": "0"})
     assert response.status_code == 302
     run_page = fac.get(response.headers["Location"]).get_data(as_text=True)
-    assert "queued" in run_page and 'http-equiv="refresh"' in run_page and "<progress" in run_page
+    assert "waiting for the worker" in run_page and 'http-equiv="refresh"' in run_page and "<progress" in run_page
     busy = fac.post(f"/{demo.slug}/facilitate/", data={"time_limit": "3", "now_slot": "0"}, follow_redirects=True)
     assert "A schedule is already being generated for this event." in busy.get_data(as_text=True)
     run_id = svc.claim_next_run()
@@ -365,7 +382,7 @@ def test_generate_page_starts_a_run_and_shows_progress(fac, demo):
     state = fac.get(f"/{demo.slug}/facilitate/runs/{run_id}.json").get_json()
     assert state["status"] == "succeeded" and state["percent"] == 100 and state["version"] == 1
     page = fac.get(f"/{demo.slug}/facilitate/versions/1").get_data(as_text=True)
-    assert "Attendable votes" in page and "Voters who can attend" in page and "Main hall" in page
+    assert "Votes people can attend" in page and "Voters who can attend" in page and "Main hall" in page
     assert db.session.scalar(select(func.count(User.id))) > 100
 
 

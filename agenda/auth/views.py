@@ -1,13 +1,16 @@
 """Accounts: register, log in and out, profile, password, deletion."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..forms import apply_field_error
 from ..models import Event
+from ..permissions import permission
 from ..security import clear_account_attempts, throttle_login
 from ..services import ServiceError, accounts
 from .forms import DeleteAccountForm, EmptyForm, LoginForm, PasswordForm, ProfileForm, RegisterForm
@@ -27,14 +30,26 @@ def _registration_event() -> Event | None:
     return events[0] if len(events) == 1 else None
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: never an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect, never a broken header.
+
+    Browsers drop tabs and newlines from a URL ("/\t/evil.example" goes off-site as
+    "//evil.example"), so whitespace and control characters go first; then what is left must
+    be a path with no scheme and no host.
+    """
+    if not target:
+        return None
+    target = "".join(c for c in target if c.isprintable() and not c.isspace())
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@permission("account.anonymous")
 def register():
     event = _registration_event()
     form = RegisterForm()
@@ -54,6 +69,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@permission("account.anonymous")
 def login():
     form = LoginForm()
     status = 200
@@ -71,11 +87,12 @@ def login():
                 clear_account_attempts(form.email.data)
                 login_user(user)
                 flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-                return redirect(_safe_next(request.args.get("next")) or url_for("events.index"))
+                return redirect(safe_next(request.args.get("next")) or url_for("events.index"))
     return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
+@permission("account.anonymous")
 def logout():
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
@@ -86,7 +103,7 @@ def logout():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
+@permission("account.own")
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
@@ -100,7 +117,7 @@ def profile():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
+@permission("account.own")
 def change_password():
     form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
@@ -117,7 +134,7 @@ def change_password():
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
-@login_required
+@permission("account.own")
 def delete_account():
     form = DeleteAccountForm(prefix="del")
     if form.validate_on_submit():

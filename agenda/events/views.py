@@ -2,15 +2,15 @@
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import admin_required, get_event
 from ..auth.forms import EmptyForm
 from ..extensions import db
 from ..forms import apply_field_error
 from ..manage.forms import EventForm
 from ..models import Event
+from ..permissions import permission
 from ..services import ServiceError, accounts
 from ..services.events import create_event
 from .forms import JoinForm
@@ -19,15 +19,18 @@ bp = Blueprint("events", __name__)
 
 
 @bp.get("/")
+@permission("account.anonymous")
 def index():
     events = db.session.scalars(select(Event).order_by(Event.first_day.desc())).all()
-    if len(events) == 1:
+    # With one event, its page is the front page; an admin still sees the list, to create another.
+    admin = current_user.is_authenticated and current_user.is_admin
+    if len(events) == 1 and not admin:
         return redirect(url_for("events.home", slug=events[0].slug))
     return render_template("events/index.html", events=events)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
-@admin_required
+@permission("event.create")
 def new():
     form = EventForm(with_slug=True)
     if form.validate_on_submit():
@@ -42,18 +45,19 @@ def new():
 
 
 @bp.get("/<slug>/")
-def home(slug):
-    event = get_event(slug)
+@permission("event.view")
+def home(event):
     role = current_user.role_in(event) if current_user.is_authenticated else None
+    joined = role is not None and not (current_user.is_admin and not any(
+        m.event_id == event.id for m in current_user.memberships))
     return render_template(
-        "events/home.html", event=event, role=role, join_form=JoinForm(), form=EmptyForm()
+        "events/home.html", event=event, role=role, joined=joined, join_form=JoinForm(), form=EmptyForm()
     )
 
 
 @bp.post("/<slug>/join")
-@login_required
-def join(slug):
-    event = get_event(slug)
+@permission("event.join")
+def join(event):
     form = JoinForm()
     if form.validate_on_submit():
         try:

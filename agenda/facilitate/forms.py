@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
+from ..dates import when
 from ..forms import BaseForm
 
 
@@ -17,17 +18,23 @@ class GenerateForm(BaseForm):
     )
 
     def fill(self, event, default_slot):
-        auto = _l("automatic: %(what)s", what=(
-            f"{default_slot.local_start:%a %d %b %H:%M}" if default_slot else _l("the event is over, keep nothing")))
+        tz = event.tz
+        if default_slot:
+            auto = _l("automatic: %(when)s", when=when(default_slot.start, tz, "short_day_time"))
+        else:
+            auto = _l("automatic: the event is over, keep nothing")
         self.now_slot.choices = [SelectChoice(0, auto), SelectChoice(-1, _l("nothing (plan every slot)"))] + [
-            SelectChoice(s.id, f"{s.local_start:%a %d %b %H:%M}") for s in event.slots]
+            SelectChoice(s.id, when(s.start, tz, "short_day_time")) for s in event.slots]
         return self
 
 
 class MoveForm(BaseForm):
-    proposal = SelectField(_l("Session"), coerce=int, validate_choice=False)
+    # "<proposal id>:<slot id of the run>" for a scheduled run, "<proposal id>" to place one.
+    proposal = SelectField(_l("Session"), validate_choice=False, validators=[InputRequired()])
     slot = SelectField(_l("To slot"), coerce=int, validate_choice=False)
     room = SelectField(_l("In room"), coerce=int, validate_choice=False)
+    table = IntegerField(_l("At table"), validators=[Optional(), NumberRange(min=1, max=1000)],
+                         description=_l("For a session that runs at a table of a hall."))
 
 
 class SwapForm(BaseForm):

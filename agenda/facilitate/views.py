@@ -1,32 +1,30 @@
 """The facilitator's evening: generate, watch, review, adjust and publish the schedule."""
 
-from itertools import groupby
-
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import scheduling
-from ..access import facilitator_required, get_by_id
+from ..access import loader, owned
 from ..auth.forms import EmptyForm
+from ..dates import when
 from ..extensions import db
 from ..models import Room, ScheduleVersion, Slot, SolveRun
+from ..permissions import permission
+from ..reasons import outcome
 from ..services import ServiceError
 from ..services import schedule as svc
+from ..services.review import review_version
 from .forms import GenerateForm, MoveForm, SwapForm
 
 bp = Blueprint("facilitate", __name__, url_prefix="/<slug>/facilitate")
 
-
-def _run(event, run_id) -> SolveRun:
-    run = db.session.get(SolveRun, run_id)
-    if run is None or run.event_id != event.id:
-        abort(404)
-    return run
+load_run = loader(SolveRun, "run_id")
 
 
-def _version(event, number) -> ScheduleVersion:
+def load_version(event, kwargs) -> ScheduleVersion:
+    number = kwargs.pop("number")
     version = db.session.scalar(select(ScheduleVersion).where(
         ScheduleVersion.event_id == event.id, ScheduleVersion.number == number))
     if version is None:
@@ -35,17 +33,14 @@ def _version(event, number) -> ScheduleVersion:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@facilitator_required
+@permission("event.facilitate")
 def index(event):
-    svc.reap_stale_runs()
     form = GenerateForm().fill(event, scheduling.default_now(event))
     if form.validate_on_submit():
         choice = form.now_slot.data or 0
         now_slot = None
         if choice > 0:
-            now_slot = get_by_id(Slot, choice)
-            if now_slot is None or now_slot.event_id != event.id:
-                abort(404)
+            now_slot = owned(Slot, event, choice)
         elif choice == 0:
             now_slot = scheduling.default_now(event)
         try:
@@ -58,45 +53,45 @@ def index(event):
                                   .order_by(ScheduleVersion.number.desc())).all()
     runs = db.session.scalars(select(SolveRun).where(SolveRun.event_id == event.id)
                               .order_by(SolveRun.id.desc()).limit(5)).all()
-    return render_template("facilitate/index.html", event=event, form=form, versions=versions, runs=runs,
-                           active=svc.active_run(event))
+    return render_template("facilitate/index.html", event=event, form=form, versions=versions,
+                           runs=[(r, outcome(r, event)) for r in runs], active=svc.active_run(event))
 
 
-def _run_state(run: SolveRun) -> dict:
+def _run_state(run: SolveRun, event) -> dict:
     last = run.progress[-1] if run.progress else None
     elapsed = last[0] if last else 0
+    from ..templating import status_label
+
     return {
-        "status": run.status, "elapsed": elapsed, "time_limit": run.time_limit,
-        "objective": last[1] if last else None, "bound": last[2] if last else None,
+        "status": run.status, "label": str(status_label(run.status)), "elapsed": elapsed,
+        "time_limit": run.time_limit, "objective": last[1] if last else None, "bound": last[2] if last else None,
         "percent": 100 if not run.active else min(99, int(100 * elapsed / max(1, run.time_limit))),
-        "message": run.message, "version": run.version.number if run.version else None,
+        "message": outcome(run, event), "version": run.version.number if run.version else None,
     }
 
 
 @bp.get("/runs/<int:run_id>")
-@facilitator_required
+@permission("event.facilitate")
 def run(event, run_id):
-    svc.reap_stale_runs()
-    run = _run(event, run_id)
-    return render_template("facilitate/run.html", event=event, run=run, state=_run_state(run),
+    run = owned(SolveRun, event, run_id)
+    return render_template("facilitate/run.html", event=event, run=run, state=_run_state(run, event),
                            form=EmptyForm())
 
 
 @bp.get("/runs/<int:run_id>.json")
-@facilitator_required
+@permission("event.facilitate")
 def run_json(event, run_id):
-    svc.reap_stale_runs()
-    run = _run(event, run_id)
-    state = _run_state(run)
+    run = owned(SolveRun, event, run_id)
+    state = _run_state(run, event)
     if run.version:
         state["version_url"] = url_for("facilitate.version", slug=event.slug, number=run.version.number)
     return jsonify(state)
 
 
 @bp.post("/runs/<int:run_id>/cancel")
-@facilitator_required
+@permission("event.facilitate")
 def cancel(event, run_id):
-    run = _run(event, run_id)
+    run = owned(SolveRun, event, run_id)
     if EmptyForm().validate_on_submit():
         try:
             svc.cancel_run(run)
@@ -107,54 +102,45 @@ def cancel(event, run_id):
     return redirect(url_for("facilitate.run", slug=event.slug, run_id=run_id))
 
 
+@bp.post("/runs/<int:run_id>/retry")
+@permission("event.facilitate")
+def retry(event, run_id):
+    run = owned(SolveRun, event, run_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            again = svc.retry_run(run)
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            return redirect(url_for("facilitate.run", slug=event.slug, run_id=again.id))
+    return redirect(url_for("facilitate.run", slug=event.slug, run_id=run_id))
+
+
 @bp.get("/versions/<int:number>")
-@facilitator_required
+@permission("event.facilitate")
 def version(event, number):
-    version = _version(event, number)
-    now_slot = db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
-    built = scheduling.build_problem(event, now_slot, pins_from=version)
-    reports = scheduling.review(built, version)
-    published = scheduling.published_version(event)
-    # Compare with the public schedule; before anything is published, with the version before.
-    against = published if published and published.id != version.id else None
-    if published is None:
-        against = db.session.scalar(select(ScheduleVersion).where(
-            ScheduleVersion.event_id == event.id, ScheduleVersion.number < version.number)
-            .order_by(ScheduleVersion.number.desc()).limit(1))
-    changes = scheduling.diff(version, against)
-    by_cell = {(a.slot_id, a.room_id): a for a in version.assignments}
-    for a in version.assignments:
-        if a.proposal.length == 2:
-            following = _next_slot(event, a.slot)
-            if following is not None:
-                by_cell[(following.id, a.room_id)] = a
-    days = [(day, list(slots)) for day, slots in groupby(event.slots, key=lambda s: s.local_start.date())]
-    unscheduled = [p for p in built.proposals.values() if p.id not in {a.proposal_id for a in version.assignments}]
+    version = load_version(event, {"number": number})
+    review = review_version(event, version)
     move_form, swap_form = MoveForm(), SwapForm()
-    scheduled = sorted(version.assignments, key=lambda a: a.proposal.title.lower())
-    move_form.proposal.choices = [SelectChoice(a.proposal_id, a.proposal.title) for a in scheduled] + [
-        SelectChoice(p.id, _("%(title)s (unscheduled)", title=p.title)) for p in unscheduled]
-    move_form.slot.choices = [SelectChoice(s.id, f"{s.local_start:%a %d %b %H:%M}")
+    scheduled = sorted(review.items, key=lambda it: (it.proposal.title.lower(), it.start))
+    tz = review.frame.tz
+    move_form.proposal.choices = [
+        SelectChoice(f"{it.proposal.id}:{it.first_slot.id}",
+                     _("%(title)s (%(when)s)", title=it.proposal.title, when=when(it.start, tz, "short_day_time")))
+        for it in scheduled] + [
+        SelectChoice(str(p.id), _("%(title)s (unscheduled)", title=p.title)) for p in review.unscheduled]
+    move_form.slot.choices = [SelectChoice(s.id, when(s.start, tz, "short_day_time"))
                               for s in event.slots if s.kind == "open"]
     move_form.room.choices = [SelectChoice(r.id, f"{r.name} ({r.capacity})") for r in event.rooms]
+    single = [it for it in scheduled if len(it.runs) <= 1]
     swap_form.first.choices = swap_form.second.choices = [
-        SelectChoice(a.proposal_id, f"{a.proposal.title} — {a.slot.local_start:%a %H:%M}") for a in scheduled]
-    newest = scheduling.newest_version(event)
-    return render_template(
-        "facilitate/version.html", event=event, version=version, reports=reports, changes=changes,
-        published=published, against=against, days=days, by_cell=by_cell, unscheduled=unscheduled, move_form=move_form,
-        swap_form=swap_form, form=EmptyForm(), can_publish=version.status == "draft" and newest.id == version.id,
-        figures=version.figures)
-
-
-def _next_slot(event, slot):
-    slots = list(event.slots)
-    i = slots.index(slot)
-    return slots[i + 1] if i + 1 < len(slots) else None
+        SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
+    return render_template("facilitate/version.html", event=event, review=review, version=version,
+                           move_form=move_form, swap_form=swap_form, form=EmptyForm())
 
 
 def _edit(event, number, action):
-    version = _version(event, number)
+    version = load_version(event, {"number": number})
     try:
         action(version)
     except ServiceError as err:
@@ -164,25 +150,23 @@ def _edit(event, number, action):
     return redirect(url_for("facilitate.version", slug=event.slug, number=number))
 
 
-def _owned(model, event, object_id):
-    obj = get_by_id(model, object_id)
-    if obj is None or obj.event_id != event.id:
-        abort(404)
-    return obj
-
-
 @bp.post("/versions/<int:number>/move")
-@facilitator_required
+@permission("event.facilitate")
 def move(event, number):
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    slot, room = _owned(Slot, event, form.slot.data), _owned(Room, event, form.room.data)
-    return _edit(event, number, lambda v: svc.move_session(v, form.proposal.data, slot, room))
+    slot, room = owned(Slot, event, form.slot.data), owned(Room, event, form.room.data)
+    proposal, _sep, from_slot = (form.proposal.data or "").partition(":")
+    if not proposal.isdigit() or (from_slot and not from_slot.isdigit()) or len(form.proposal.data) > 24:
+        abort(400)
+    table = form.table.data or None
+    return _edit(event, number, lambda v: svc.move_session(v, int(proposal), slot, room, table,
+                                                          int(from_slot) if from_slot else None))
 
 
 @bp.post("/versions/<int:number>/swap")
-@facilitator_required
+@permission("event.facilitate")
 def swap(event, number):
     form = SwapForm()
     if not form.validate_on_submit():
@@ -191,19 +175,30 @@ def swap(event, number):
 
 
 @bp.post("/versions/<int:number>/sessions/<int:proposal_id>/<action>")
-@facilitator_required
+@permission("event.facilitate")
 def session_action(event, number, proposal_id, action):
-    if action not in ("pin", "unpin", "unschedule") or not EmptyForm().validate_on_submit():
-        abort(404 if action not in ("pin", "unpin", "unschedule") else 400)
+    if action not in ("pin", "unpin", "unschedule"):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     if action == "unschedule":
+        version = load_version(event, {"number": number})
+        item = next((it for it in review_version(event, version).items if it.proposal.id == proposal_id), None)
+        if item is None:
+            abort(404)
+        if request.form.get("confirmed") != "1":
+            return render_template("manage/confirm.html", event=event, kind="unschedule", item=item,
+                                   version=version, impact=None, form=EmptyForm(),
+                                   action=request.path,
+                                   back=url_for("facilitate.version", slug=event.slug, number=number))
         return _edit(event, number, lambda v: svc.unschedule_session(v, proposal_id))
     return _edit(event, number, lambda v: svc.set_pinned(v, proposal_id, action == "pin"))
 
 
 @bp.post("/versions/<int:number>/publish")
-@facilitator_required
+@permission("version.publish")
 def publish(event, number):
-    version = _version(event, number)
+    version = load_version(event, {"number": number})
     if EmptyForm().validate_on_submit():
         try:
             svc.publish_version(version)
@@ -212,9 +207,3 @@ def publish(event, number):
         else:
             flash(_("Version %(n)d is now the public schedule.", n=number), "success")
     return redirect(url_for("facilitate.version", slug=event.slug, number=number))
-
-
-@bp.app_template_filter("slot_time")
-def slot_time(slot, fmt="%a %d %b %H:%M"):
-    return slot.local_start.strftime(fmt) if slot else ""
-

@@ -1,17 +1,21 @@
-"""The facilitator's set-up of an event: settings, rooms, slots, people."""
+"""The facilitator's set-up of an event: settings, rooms, slots, people.
 
-from itertools import groupby
+A change that touches the published schedule is shown first (what it affects) and made only
+once confirmed; it lands in the next draft. Removing a room or a slot is always confirmed.
+"""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..access import facilitator_required
+from ..access import loader
 from ..auth.forms import EmptyForm
+from ..dates import span, when
 from ..extensions import db
 from ..forms import apply_field_error
 from ..models import Membership, Room, Slot, User
+from ..permissions import permission
 from ..services import ServiceError
 from ..services import events as svc
 from .forms import EventForm, RoomForm, SlotForm, SlotTemplateForm, split_list
@@ -19,83 +23,113 @@ from .forms import EventForm, RoomForm, SlotForm, SlotTemplateForm, split_list
 bp = Blueprint("manage", __name__, url_prefix="/<slug>/manage")
 
 
-def _owned(model, event, object_id):
-    """The event's object with this id; another event's is as unknown as a missing one."""
-    obj = db.session.get(model, object_id)
-    if obj is None or obj.event_id != event.id:
-        abort(404)
-    return obj
+def slot_choices(event, slots=None):
+    return [SelectChoice(s.id, f"{when(s.start, event.tz, 'short_day')} {span(s.start, s.end, event.tz)} "
+                               f"{s.label}".strip()) for s in (slots if slots is not None else event.slots)]
 
 
-def _slot_choices(event):
-    return [
-        SelectChoice(s.id, f"{s.local_start:%a %d %b %H:%M}–{s.local_end:%H:%M} {s.label}".strip())
-        for s in event.slots
-    ]
+def confirmed() -> bool:
+    return request.form.get("confirmed") == "1"
+
+
+def _saved(impact, message):
+    """Flash what a saved change did to the schedule."""
+    flash(message, "success")
+    if impact.applied and impact.sessions:
+        flash(_("The change is in draft version %(n)d: review it and publish it as usual.", n=impact.draft_number),
+              "success")
 
 
 @bp.route("/", methods=["GET", "POST"])
-@facilitator_required
+@permission("event.manage")
 def settings(event):
     form = EventForm(obj=event)
     if not form.is_submitted():
         form.languages.data = ", ".join(event.languages)
         form.formats.data = "\n".join(event.formats)
+    impact = None
     if form.validate_on_submit():
         try:
-            svc.update_event(event, form.settings())
+            impact = svc.update_event(event, form.settings(), confirmed())
         except ServiceError as err:
             apply_field_error(form, err.field, err.message)
         else:
-            flash(_("The event settings are saved."), "success")
-            return redirect(url_for("manage.settings", slug=event.slug))
-    return render_template("manage/settings.html", event=event, form=form)
+            if impact.applied:
+                _saved(impact, _("The event settings are saved."))
+                return redirect(url_for("manage.settings", slug=event.slug))
+    return render_template("manage/settings.html", event=event, form=form, impact=impact), \
+        400 if form.errors or form.form_errors else 200
 
 
 @bp.get("/rooms")
-@facilitator_required
+@permission("event.manage")
 def rooms(event):
     return render_template("manage/rooms.html", event=event, form=EmptyForm())
 
 
-@bp.route("/rooms/new", methods=["GET", "POST"], defaults={"room_id": None})
-@bp.route("/rooms/<int:room_id>", methods=["GET", "POST"])
-@facilitator_required
-def edit_room(event, room_id):
-    room = _owned(Room, event, room_id) if room_id else None
+def _room_page(event, room):
     current = room and {
         "name": room.name, "capacity": room.capacity, "features": ", ".join(room.features),
         "unavailable": [s.id for s in room.unavailable],
     }
     form = RoomForm(data=current)
-    form.unavailable.choices = _slot_choices(event)
+    form.unavailable.choices = slot_choices(event)
+    impact = None
     if form.validate_on_submit():
         try:
-            svc.save_room(
-                event, room, form.name.data, form.capacity.data,
-                split_list(form.features.data), form.unavailable.data,
-            )
+            impact = svc.save_room(event, room, form.name.data, form.capacity.data,
+                                   split_list(form.features.data), form.unavailable.data, confirmed())
         except ServiceError as err:
-            db.session.rollback()
             apply_field_error(form, err.field, err.message)
         else:
-            flash(_("The room is saved."), "success")
-            return redirect(url_for("manage.rooms", slug=event.slug))
-    return render_template("manage/room.html", event=event, form=form, room=room)
+            if impact.applied:
+                _saved(impact, _("The room is saved."))
+                return redirect(url_for("manage.rooms", slug=event.slug))
+    return render_template("manage/room.html", event=event, form=form, room=room, impact=impact), \
+        400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/rooms/new", methods=["GET", "POST"])
+@permission("event.manage")
+def new_room(event):
+    return _room_page(event, None)
+
+
+def _live(model, key):
+    load = loader(model, key)
+
+    def live(event, kwargs):
+        obj = load(event, kwargs)
+        if obj.removed_at is not None:
+            abort(404)
+        return obj
+
+    return live
+
+
+@bp.route("/rooms/<int:room_id>", methods=["GET", "POST"])
+@permission("event.manage")
+def edit_room(event, room_id):
+    return _room_page(event, _live(Room, "room_id")(event, {"room_id": room_id}))
 
 
 @bp.post("/rooms/<int:room_id>/delete")
-@facilitator_required
+@permission("event.manage")
 def delete_room(event, room_id):
-    room = _owned(Room, event, room_id)
-    if EmptyForm().validate_on_submit():
-        svc.delete_room(room)
-        flash(_("The room is removed."), "success")
+    room = _live(Room, "room_id")(event, {"room_id": room_id})
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    impact = svc.remove_room(room, confirmed())
+    if not impact.applied:
+        return render_template("manage/confirm.html", event=event, impact=impact, kind="room", room=room,
+                               action=url_for("manage.delete_room", slug=event.slug, room_id=room.id),
+                               back=url_for("manage.rooms", slug=event.slug), form=EmptyForm())
+    _saved(impact, _("%(room)s is removed.", room=room.name))
     return redirect(url_for("manage.rooms", slug=event.slug))
 
 
 @bp.route("/slots", methods=["GET", "POST"])
-@facilitator_required
+@permission("event.manage")
 def slots(event):
     form = SlotTemplateForm()
     if not form.is_submitted():
@@ -104,55 +138,60 @@ def slots(event):
         try:
             new = svc.add_day_of_slots(event, form.day.data, form.template.data)
         except ServiceError as err:
-            db.session.rollback()
             apply_field_error(form, err.field or "template", err.message)
         else:
             flash(_("%(n)d slots added.", n=len(new)), "success")
             return redirect(url_for("manage.slots", slug=event.slug))
-    days = [(day, list(group)) for day, group in
-            groupby(event.slots, key=lambda s: s.local_start.date())]
+    days = {}
+    for s in event.slots:
+        days.setdefault(s.local_start.date(), []).append(s)
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
-        "manage/slots.html", event=event, form=form, days=days, delete_form=EmptyForm()
+        "manage/slots.html", event=event, form=form, days=list(days.items()), delete_form=EmptyForm()
     ), status
 
 
 @bp.route("/slots/<int:slot_id>", methods=["GET", "POST"])
-@facilitator_required
+@permission("event.manage")
 def edit_slot(event, slot_id):
-    slot = _owned(Slot, event, slot_id)
+    slot = _live(Slot, "slot_id")(event, {"slot_id": slot_id})
     form = SlotForm(obj=slot)
     if not form.is_submitted():
         form.day.data = slot.local_start.date()
         form.start.data = slot.local_start.time()
         form.end.data = slot.local_end.time()
+    impact = None
     if form.validate_on_submit():
         try:
-            svc.update_slot(
-                slot, form.day.data, form.start.data, form.end.data, form.kind.data,
-                form.label.data or "",
-            )
+            impact = svc.update_slot(slot, form.day.data, form.start.data, form.end.data, form.kind.data,
+                                     form.label.data or "", confirmed())
         except ServiceError as err:
-            db.session.rollback()
             apply_field_error(form, err.field, err.message)
         else:
-            flash(_("The slot is saved."), "success")
-            return redirect(url_for("manage.slots", slug=event.slug))
-    return render_template("manage/slot.html", event=event, form=form, slot=slot)
+            if impact.applied:
+                _saved(impact, _("The slot is saved."))
+                return redirect(url_for("manage.slots", slug=event.slug))
+    return render_template("manage/slot.html", event=event, form=form, slot=slot, impact=impact), \
+        400 if form.errors or form.form_errors else 200
 
 
 @bp.post("/slots/<int:slot_id>/delete")
-@facilitator_required
+@permission("event.manage")
 def delete_slot(event, slot_id):
-    slot = _owned(Slot, event, slot_id)
-    if EmptyForm().validate_on_submit():
-        svc.delete_slot(slot)
-        flash(_("The slot is removed."), "success")
+    slot = _live(Slot, "slot_id")(event, {"slot_id": slot_id})
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    impact = svc.remove_slot(slot, confirmed())
+    if not impact.applied:
+        return render_template("manage/confirm.html", event=event, impact=impact, kind="slot", slot=slot,
+                               action=url_for("manage.delete_slot", slug=event.slug, slot_id=slot.id),
+                               back=url_for("manage.slots", slug=event.slug), form=EmptyForm())
+    _saved(impact, _("The slot is removed."))
     return redirect(url_for("manage.slots", slug=event.slug))
 
 
 @bp.get("/people")
-@facilitator_required
+@permission("event.manage")
 def people(event):
     members = db.session.scalars(
         select(Membership).join(User).where(Membership.event_id == event.id)
@@ -162,18 +201,20 @@ def people(event):
 
 
 @bp.post("/people/<int:user_id>/role/<role>")
-@facilitator_required
+@permission("event.manage")
 def set_role(event, user_id, role):
     if role not in ("participant", "facilitator"):
         abort(404)
-    user = db.session.get(User, user_id)
-    if user is None:
+    membership = db.session.get(Membership, (user_id, event.id))
+    if membership is None:
         abort(404)
+    user = membership.user
     if EmptyForm().validate_on_submit():
         try:
             svc.set_role(event, user, role)
         except ServiceError as err:
             flash(err.message, "error")
         else:
-            flash(_("%(name)s is now a %(role)s.", name=user.display_name, role=_(role)), "success")
+            flash(_("%(name)s is now a facilitator.", name=user.display_name) if role == "facilitator"
+                  else _("%(name)s is now a participant.", name=user.display_name), "success")
     return redirect(url_for("manage.people", slug=event.slug))

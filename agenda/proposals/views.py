@@ -15,45 +15,28 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..access import get_by_id, get_event
+from ..access import get_by_id, load_proposal
 from ..auth.forms import EmptyForm
-from ..extensions import db, login_manager
+from ..auth.views import safe_next
+from ..extensions import db
 from ..forms import apply_field_error
 from ..models import Facilitation, Notice, Proposal
+from ..notices import notice_text
+from ..permissions import LISTED, Denied, allowed, member, permission, staff
 from ..services import ServiceError
 from ..services import proposals as svc
 from .forms import InviteForm, MergeForm, ProposalForm, VoteForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/<slug>")
 
-LISTED = ("proposed", "accepted")
-
-
-def _member(event) -> bool:
-    return current_user.is_authenticated and current_user.role_in(event) is not None
-
-
-def _staff(event) -> bool:
-    return current_user.is_authenticated and current_user.can_facilitate(event)
-
-
-def _proposal(event, proposal_id) -> Proposal:
-    """The event's proposal, as far as this user may know it exists."""
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.event_id != event.id:
-        abort(404)
-    if proposal.status not in LISTED and not (_staff(event) or proposal.is_facilitator(current_user)):
-        abort(404)
-    return proposal
-
 
 def hidden_from_viewer(proposal, event) -> bool:
     """Participants-only proposals show neither title nor facilitators to outsiders."""
-    return proposal.visibility == "participants" and not _member(event)
+    return proposal.visibility == "participants" and not member(current_user, event)
 
 
 def _shuffle_key(proposal_id: int) -> bytes:
@@ -64,15 +47,16 @@ def _shuffle_key(proposal_id: int) -> bytes:
 
 
 @bp.get("/proposals")
-def index(slug):
-    event = get_event(slug)
+@permission("proposal.list")
+def index(event):
     speak = set(current_user.languages) if current_user.is_authenticated else set()
     filtered = request.args.get("f") == "1"
     language = request.args.get("language", "")
     fmt = request.args.get("format", "")
     # "Languages I speak" is on by default; an unticked box is simply absent from the query.
     mine_only = bool(speak) and (request.args.get("mine") == "1" if filtered else True)
-    statuses = LISTED + (("declined",) if _staff(event) else ())
+    is_staff = staff(current_user, event)
+    statuses = LISTED + (("declined",) if is_staff else ())
     proposals = db.session.scalars(
         select(Proposal).where(Proposal.event_id == event.id, Proposal.status.in_(statuses))).all()
     shown = [p for p in proposals
@@ -81,22 +65,15 @@ def index(slug):
     shown.sort(key=lambda p: _shuffle_key(p.id))
     return render_template(
         "proposals/index.html", event=event, proposals=shown, total=len(proposals),
-        voted=svc.voted_ids(current_user, event), counts=svc.vote_counts(event) if _staff(event) else None,
-        language=language, fmt=fmt, mine_only=mine_only, speak=speak, member=_member(event),
+        voted=svc.voted_ids(current_user, event), counts=svc.vote_counts(event) if is_staff else None,
+        language=language, fmt=fmt, mine_only=mine_only, speak=speak, member=member(current_user, event),
         hidden=lambda p: hidden_from_viewer(p, event),
     )
 
 
 @bp.route("/proposals/new", methods=["GET", "POST"])
-@login_required
-def new(slug):
-    event = get_event(slug)
-    if not _member(event):
-        flash(_("Join the event before proposing a session."), "error")
-        return redirect(url_for("events.home", slug=event.slug))
-    if not event.proposals_open and not _staff(event):
-        flash(_("Proposals are closed for this event."), "error")
-        return redirect(url_for("proposals.index", slug=event.slug))
+@permission("proposal.create")
+def new(event):
     form = ProposalForm().fill_choices(event)
     if not form.is_submitted() and current_user.languages:
         form.language.data = next((lang for lang in event.languages if lang in current_user.languages), None)
@@ -104,7 +81,6 @@ def new(slug):
         try:
             proposal = svc.create_proposal(event, current_user, form.data_for_service())
         except ServiceError as err:
-            db.session.rollback()
             apply_field_error(form, err.field, err.message)
         else:
             flash(_("Your proposal is in. Invite co-facilitators from its page."), "success")
@@ -114,18 +90,17 @@ def new(slug):
 
 
 @bp.get("/proposals/<int:proposal_id>")
-def show(slug, proposal_id):
-    event = get_event(slug)
-    proposal = _proposal(event, proposal_id)
+@permission("proposal.view", load=load_proposal)
+def show(event, proposal):
     if proposal.status == "merged" and proposal.merged_into_id:
-        return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.merged_into_id))
-    staff = _staff(event)
+        return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.merged_into_id))
+    is_staff = staff(current_user, event)
     invitation = None
     if current_user.is_authenticated:
         invitation = next((f for f in proposal.facilitations
                            if f.user_id == current_user.id and f.state == "invited"), None)
     merge_form = None
-    if staff:
+    if is_staff:
         merge_form = MergeForm()
         others = db.session.scalars(select(Proposal).where(
             Proposal.event_id == event.id, Proposal.id != proposal.id,
@@ -134,20 +109,15 @@ def show(slug, proposal_id):
     return render_template(
         "proposals/show.html", event=event, proposal=proposal, hidden=hidden_from_viewer(proposal, event),
         voted=proposal.id in svc.voted_ids(current_user, event),
-        count=svc.vote_counts(event).get(proposal.id, 0) if staff else None,
-        can_edit=svc.can_edit(proposal, current_user), staff=staff, invitation=invitation,
-        invite_form=InviteForm(), merge_form=merge_form, unmet=svc.unmet_needs(proposal),
-        member=_member(event),
+        count=svc.vote_counts(event).get(proposal.id, 0) if is_staff else None,
+        staff=is_staff, invitation=invitation, invite_form=InviteForm(), merge_form=merge_form,
+        unmet=svc.unmet_needs(proposal), member=member(current_user, event),
     )
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(slug, proposal_id):
-    event = get_event(slug)
-    proposal = _proposal(event, proposal_id)
-    if not svc.can_edit(proposal, current_user):
-        abort(403)
+@permission("proposal.edit", load=load_proposal)
+def edit(event, proposal):
     known = set(svc.room_features(event))
     current = {
         "title": proposal.title, "description": proposal.description, "format": proposal.format,
@@ -161,30 +131,27 @@ def edit(slug, proposal_id):
         try:
             svc.update_proposal(proposal, current_user, form.data_for_service())
         except ServiceError as err:
-            db.session.rollback()
             apply_field_error(form, err.field, err.message)
+        except PermissionError:
+            abort(404)
         else:
             flash(_("The proposal is saved."), "success")
-            return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+            return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
     return render_template("proposals/form.html", event=event, form=form, proposal=proposal), \
         400 if form.errors or form.form_errors else 200
 
 
 def _back(event, proposal):
-    target = request.form.get("next", "")
-    if target.startswith(f"/{event.slug}/") and not target.startswith("//"):
+    """Back where the form was sent from (the list, at this proposal), or to the proposal's page."""
+    target = safe_next(request.form.get("next", ""))
+    if target and target.startswith(f"/{event.slug}/"):
         return redirect(target)
     return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/vote")
-def vote(slug, proposal_id):
-    event = get_event(slug)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.event_id != event.id:
-        abort(404)
+@permission("proposal.vote", load=load_proposal)
+def vote(event, proposal):
     form = VoteForm()
     wants_json = request.accept_mimetypes.best == "application/json"
     if not form.validate_on_submit() or form.want.data not in ("0", "1"):
@@ -199,53 +166,72 @@ def vote(slug, proposal_id):
         return _back(event, proposal)
     if wants_json:
         return jsonify(ok=True, voted=want)
-    flash(_("Marked: you want to attend '%(title)s'.", title=proposal.title) if want
-          else _("Unmarked '%(title)s'.", title=proposal.title), "success")
+    title = proposal.title if not hidden_from_viewer(proposal, event) else _("the session")
+    flash(_("Marked: you want to attend '%(title)s'.", title=title) if want
+          else _("Unmarked '%(title)s'.", title=title), "success")
     return _back(event, proposal)
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
-@login_required
-def withdraw(slug, proposal_id):
-    event = get_event(slug)
-    proposal = _proposal(event, proposal_id)
-    if not svc.can_edit(proposal, current_user):
-        abort(403)
+@permission("proposal.withdraw", load=load_proposal)
+def withdraw(event, proposal):
+    """Asks first (what it does to the schedule, who is told); withdraws once confirmed."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if request.form.get("confirmed") != "1":
+        return render_template("manage/confirm.html", event=event, kind="withdraw", proposal=proposal,
+                               impact=svc.withdraw_impact(proposal), people=len(svc.agenda_people(proposal)) - 1,
+                               action=url_for("proposals.withdraw", slug=event.slug, proposal_id=proposal.id),
+                               back=url_for("proposals.show", slug=event.slug, proposal_id=proposal.id),
+                               form=EmptyForm())
+    try:
+        svc.withdraw_proposal(proposal, current_user)
+    except ServiceError as err:
+        flash(err.message, "error")
+    except PermissionError:
+        abort(404)
+    else:
+        flash(_("The proposal is withdrawn. Its co-facilitators and the people who wanted to attend are told."),
+              "success")
+    return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
+
+
+@bp.post("/proposals/<int:proposal_id>/leave")
+@permission("proposal.leave", load=load_proposal)
+def leave(event, proposal):
     if EmptyForm().validate_on_submit():
         try:
-            svc.withdraw_proposal(proposal, current_user)
+            svc.leave_proposal(proposal, current_user)
         except ServiceError as err:
             flash(err.message, "error")
         else:
-            flash(_("The proposal is withdrawn."), "success")
-    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+            flash(_("You no longer co-facilitate '%(title)s'.", title=proposal.title), "success")
+    return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/invite")
-@login_required
-def invite(slug, proposal_id):
-    event = get_event(slug)
-    proposal = _proposal(event, proposal_id)
-    if not svc.can_edit(proposal, current_user):
-        abort(403)
+@permission("proposal.invite", load=load_proposal)
+def invite(event, proposal):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invitee = svc.invite_cofacilitator(proposal, current_user, form.email.data)
+            svc.invite_cofacilitator(proposal, current_user, form.email.data)
         except ServiceError as err:
             flash(err.message, "error")
+        except PermissionError:
+            abort(404)
         else:
-            flash(_("%(name)s is invited.", name=invitee.display_name), "success")
+            # The same words whether or not the address belongs to a participant.
+            flash(_("If %(email)s belongs to a participant of this event, they are invited and will see "
+                    "it in their proposals.", email=form.email.data.strip()), "success")
     else:
-        flash(_("Give the email of a registered participant."), "error")
-    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+        flash(_("Give an email address."), "error")
+    return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/invitation/<answer>")
-@login_required
-def respond(slug, proposal_id, answer):
-    event = get_event(slug)
-    proposal = _proposal(event, proposal_id)
+@permission("proposal.respond", load=load_proposal)
+def respond(event, proposal, answer):
     if answer not in ("accept", "decline"):
         abort(404)
     if EmptyForm().validate_on_submit():
@@ -256,16 +242,12 @@ def respond(slug, proposal_id, answer):
         else:
             flash(_("You co-facilitate this session.") if answer == "accept"
                   else _("You declined the invitation."), "success")
-    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+    return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/review/<decision>")
-@login_required
-def review(slug, proposal_id, decision):
-    event = get_event(slug)
-    if not _staff(event):
-        abort(403)
-    proposal = _proposal(event, proposal_id)
+@permission("proposal.review", load=load_proposal)
+def review(event, proposal, decision):
     if decision not in ("accepted", "declined", "proposed"):
         abort(404)
     if EmptyForm().validate_on_submit():
@@ -274,45 +256,50 @@ def review(slug, proposal_id, decision):
         except ServiceError as err:
             flash(err.message, "error")
         else:
-            flash(_("The proposal is now %(status)s.", status=_(decision)), "success")
-    return redirect(url_for("proposals.show", slug=slug, proposal_id=proposal.id))
+            flash({"accepted": _("The proposal is accepted."), "declined": _("The proposal is declined."),
+                   "proposed": _("The proposal is open again.")}[decision], "success")
+    return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/merge")
-@login_required
-def merge(slug, proposal_id):
-    event = get_event(slug)
-    if not _staff(event):
-        abort(403)
-    keep = _proposal(event, proposal_id)
+@permission("proposal.merge", load=load_proposal)
+def merge(event, proposal):
     form = MergeForm()
-    if form.validate_on_submit():
-        other = get_by_id(Proposal, form.other.data)
-        if other is None or other.event_id != event.id:
-            flash(_("Choose another proposal of this event to merge with."), "error")
-        else:
-            try:
-                svc.merge_proposals(keep, other)
-            except ServiceError as err:
-                flash(err.message, "error")
-            else:
-                flash(_("'%(other)s' is merged into this session.", other=other.title), "success")
-    return redirect(url_for("proposals.show", slug=slug, proposal_id=keep.id))
+    if not form.validate_on_submit():
+        abort(400)
+    other = get_by_id(Proposal, form.other.data)
+    try:
+        if other is None:
+            raise ServiceError(_("Choose another proposal of this event to merge with."))
+        svc.check_merge(proposal, other)
+    except ServiceError as err:
+        flash(err.message, "error")
+        return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
+    if request.form.get("confirmed") != "1":
+        return render_template("manage/confirm.html", event=event, kind="merge", proposal=proposal, other=other,
+                               impact=None, form=form,
+                               action=url_for("proposals.merge", slug=event.slug, proposal_id=proposal.id),
+                               back=url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
+    try:
+        svc.merge_proposals(proposal, other)
+    except ServiceError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("'%(other)s' is merged into this session.", other=other.title), "success")
+    return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 
 @bp.get("/me/votes")
-@login_required
-def my_votes(slug):
-    event = get_event(slug)
+@permission("agenda.read")
+def my_votes(event):
     ids = svc.voted_ids(current_user, event)
     proposals = db.session.scalars(select(Proposal).where(Proposal.id.in_(ids)).order_by(Proposal.title)).all()
     return render_template("proposals/my_votes.html", event=event, proposals=proposals)
 
 
 @bp.get("/me/proposals")
-@login_required
-def my_proposals(slug):
-    event = get_event(slug)
+@permission("agenda.read")
+def my_proposals(event):
     mine = db.session.scalars(
         select(Facilitation).join(Proposal)
         .where(Facilitation.user_id == current_user.id, Proposal.event_id == event.id)
@@ -320,4 +307,8 @@ def my_proposals(slug):
     notices = db.session.scalars(
         select(Notice).where(Notice.user_id == current_user.id, Notice.event_id == event.id)
         .order_by(Notice.created_at.desc(), Notice.id.desc())).all()
-    return render_template("proposals/my_proposals.html", event=event, mine=mine, notices=notices)
+    return render_template("proposals/my_proposals.html", event=event, mine=mine,
+                           notices=[(n, notice_text(n)) for n in notices])
+
+
+__all__ = ["Denied", "allowed", "bp"]

@@ -1,20 +1,19 @@
 """What attendees read: the published schedule, now and next, their agenda, feeds for other apps."""
 
 import hashlib
-import json
 from datetime import UTC, datetime
-from itertools import groupby
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import func, select
 
-from ..access import get_by_id, get_event
+from ..access import get_by_id
 from ..auth.forms import EmptyForm
 from ..exports import frab, ics, text
 from ..extensions import db
-from ..models import ScheduleVersion, Slot
+from ..models import Assignment, ProposalRevision, ScheduleVersion, Slot, utcnow
+from ..permissions import permission
 from ..services import ServiceError
 from ..services import attendee as svc
 
@@ -36,53 +35,68 @@ def _version(event):
     return version
 
 
-def _conditional(response: Response, version, *extra) -> Response:
-    """ETag and Last-Modified from the published version: a client that has it gets a 304."""
-    basis = json.dumps([version.id if version else None, version.number if version else None, *extra])
-    response.set_etag(hashlib.sha256(basis.encode()).hexdigest()[:32])
-    if version is not None and version.published_at:
-        response.last_modified = version.published_at
-    if not current_user.is_authenticated:
+def last_modified(event, version) -> datetime | None:
+    stamps = [s for s in (version.published_at if version else None, event.content_changed_at) if s]
+    return max(stamps) if stamps else None
+
+
+def _conditional(response: Response, event, version, private: bool = False) -> Response:
+    """ETag from the content actually served, Last-Modified from the newest change it shows:
+    a client holding them gets a 304 until something it reads changes."""
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    modified = last_modified(event, version)
+    if modified is not None:
+        response.last_modified = modified
+    if not current_user.is_authenticated and not private:
         response.cache_control.public = True
         response.cache_control.max_age = 60
     return response.make_conditional(request)
 
 
-def _base_url() -> str:
-    return request.url_root
+def base_url() -> str:
+    """Absolute URLs come from the configured address, never from the request's Host header."""
+    return current_app.config["BASE_URL"].rstrip("/") + "/"
+
+
+def absolute(endpoint: str, **values) -> str:
+    return base_url().rstrip("/") + url_for(endpoint, **values)
 
 
 @bp.get("/schedule")
-def index(slug):
-    event = get_event(slug)
+@permission("schedule.view")
+def index(event):
     version = _version(event)
-    items = svc.items_of(version)
+    frame = svc.frame_of(version, event)
+    items = svc.items_of(version, frame)
     language, fmt = request.args.get("language", ""), request.args.get("format", "")
     shown = [it for it in items if (not language or it.proposal.language == language)
              and (not fmt or it.proposal.format == fmt)]
     view = "grid" if request.args.get("view") == "grid" else "list"
-    days = [(day, list(group)) for day, group in groupby(event.slots, key=lambda s: s.local_start.date())]
     by_start: dict[int, list] = {}
     for it in shown:
         by_start.setdefault(it.first_slot.id, []).append(it)
-    cells = {(s.id, it.room.id): it for it in shown for s in it.slots}
+    cells: dict[tuple[int, int], list] = {}
+    for it in shown:
+        for s in it.slots:
+            cells.setdefault((s.id, it.room.id), []).append(it)
     html = render_template(
-        "schedule/index.html", event=event, version=version, days=days, by_start=by_start, cells=cells,
-        view=view, language=language, fmt=fmt, visible=lambda it: svc.visible(it, current_user, event),
+        "schedule/index.html", event=event, version=version, frame=frame, days=frame.days(), by_start=by_start,
+        cells=cells, view=view, language=language, fmt=fmt, visible=lambda it: svc.visible(it, current_user, event),
         newest=svc.newest_published(event), count=len(shown))
-    return _conditional(Response(html), version, view, language, fmt, current_user.is_authenticated)
+    return _conditional(Response(html), event, version)
 
 
-@bp.get("/schedule/sessions/<int:proposal_id>")
-def session(slug, proposal_id):
-    event = get_event(slug)
+@bp.get("/schedule/sessions/<int:proposal_id>", endpoint="session")
+@permission("schedule.view")
+def session_page(event, proposal_id):
     version = svc.newest_published(event)
-    item = next((it for it in svc.items_of(version) if it.proposal.id == proposal_id), None)
-    if item is None:
+    frame = svc.frame_of(version, event)
+    runs = [it for it in svc.items_of(version, frame) if it.proposal.id == proposal_id]
+    if not runs:
         abort(404)
-    html = render_template("schedule/session.html", event=event, item=item,
-                           closed=not svc.visible(item, current_user, event))
-    return _conditional(Response(html), version, proposal_id, current_user.is_authenticated)
+    html = render_template("schedule/session.html", event=event, item=runs[0], runs=runs, frame=frame,
+                           closed=not svc.visible(runs[0], current_user, event))
+    return _conditional(Response(html), event, version)
 
 
 def _moment(event) -> datetime:
@@ -90,129 +104,156 @@ def _moment(event) -> datetime:
     at = request.args.get("at", "")
     if at:
         try:
-            return datetime.fromisoformat(at).replace(tzinfo=event.tz).astimezone(UTC)
-        except ValueError:
+            return datetime.fromisoformat(at[:40]).replace(tzinfo=event.tz).astimezone(UTC)
+        except (ValueError, OverflowError):
             abort(400)
     return datetime.now(UTC)
 
 
 @bp.get("/now")
-def now(slug):
-    event = get_event(slug)
+@permission("schedule.view")
+def now(event):
     version = svc.newest_published(event)
+    frame = svc.frame_of(version, event)
     moment = _moment(event)
-    items = svc.items_of(version)
-    current = next((s for s in event.slots if s.start <= moment < s.end), None)
-    upcoming = next((s for s in event.slots if s.start > moment and s.kind != "break"), None)
+    items = svc.items_of(version, frame)
+    current = next((s for s in frame.slots if s.start <= moment < s.end), None)
+    upcoming = next((s for s in frame.slots if s.start > moment and s.kind != "break"), None)
 
     def running(slot):
         return [it for it in items if slot in it.slots] if slot else []
 
     html = render_template(
-        "schedule/now.html", event=event, version=version, current=current, upcoming=upcoming,
+        "schedule/now.html", event=event, version=version, frame=frame, current=current, upcoming=upcoming,
         on_now=running(current), on_next=running(upcoming), moment=moment,
-        over=bool(event.slots) and moment >= event.slots[-1].end,
+        over=bool(frame.slots) and moment >= frame.slots[-1].end,
         visible=lambda it: svc.visible(it, current_user, event))
     response = Response(html)
     response.headers["Refresh"] = "60"  # venue screens update themselves, no JavaScript needed
     return response
 
 
-def _feed(body, mimetype, version, filename, *extra):
+def _feed(body, mimetype, event, version, filename, private=False):
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return _conditional(response, version, *extra)
+    return _conditional(response, event, version, private)
 
 
-def _public_items(event, version):
-    return [it for it in svc.items_of(version) if it.proposal.visibility == "public"]
+def _public(items):
+    return [it for it in items if it.proposal.visibility == "public"]
+
+
+def version_label(version) -> str:
+    """frab's <version>: the published number, and how often a session's text changed since."""
+    if version is None:
+        return "unpublished"
+    edits = db.session.scalar(select(func.count(ProposalRevision.id)).where(
+        ProposalRevision.proposal_id.in_(select(Assignment.proposal_id).where(Assignment.version_id == version.id)),
+        ProposalRevision.at > version.published_at))
+    return f"v{version.number}" + (f".{edits}" if edits else "")
 
 
 @bp.get("/schedule.ics")
-def schedule_ics(slug):
-    event = get_event(slug)
+@permission("schedule.view")
+def schedule_ics(event):
     version = svc.newest_published(event)
-    stamp = version.published_at if version else datetime.combine(event.first_day, datetime.min.time(), UTC)
-    body = ics.calendar(event, _public_items(event, version), event.name, stamp,
-                        svc.sequences(event, version) if version else {}, _base_url())
-    return _feed(body, "text/calendar", version, f"{event.slug}.ics")
+    frame = svc.frame_of(version, event)
+    items = _public(svc.items_of(version, frame))
+    stamp = last_modified(event, version) or ics.empty_stamp(event)
+    body = ics.public_calendar(event, frame, items, svc.fixed_items(frame) if version else [], event.name, stamp,
+                               svc.history(event, version), base_url())
+    return _feed(body, "text/calendar", event, version, f"{event.slug}.ics")
 
 
 @bp.get("/schedule.xml")
-def schedule_xml(slug):
-    event = get_event(slug)
+@permission("schedule.view")
+def schedule_xml(event):
     version = svc.newest_published(event)
-    body = frab.schedule_xml(event, version, _public_items(event, version), _base_url())
-    return _feed(body, "application/xml", version, "schedule.xml")
+    frame = svc.frame_of(version, event)
+    body = frab.schedule_xml(event, frame, version_label(version), _public(svc.items_of(version, frame)),
+                             svc.fixed_items(frame) if version else [], base_url())
+    return _feed(body, "application/xml", event, version, "schedule.xml")
 
 
 @bp.get("/schedule.json")
-def schedule_json(slug):
-    event = get_event(slug)
+@permission("schedule.view")
+def schedule_json(event):
+    import json
+
     version = svc.newest_published(event)
-    data = frab.schedule_json(event, version, _public_items(event, version), _base_url())
-    return _feed(json.dumps(data, ensure_ascii=False, indent=1), "application/json", version, "schedule.json")
+    frame = svc.frame_of(version, event)
+    data = frab.schedule_json(event, frame, version_label(version), _public(svc.items_of(version, frame)),
+                              svc.fixed_items(frame) if version else [], base_url())
+    return _feed(json.dumps(data, ensure_ascii=False, indent=1), "application/json", event, version,
+                 "schedule.json")
 
 
 @bp.get("/agenda/<token>.ics")
-def personal_ics(slug, token):
-    event = get_event(slug)
-    user = svc.user_for_token(event, token)
+@permission("agenda.feed")
+def personal_ics(event, token):
+    user = svc.user_for_token(event, token) if len(token) <= 64 else None
     if user is None:
         abort(404)  # no hint whether the event or the address ever existed
     version = svc.newest_published(event)
-    stamp = version.published_at if version else datetime.combine(event.first_day, datetime.min.time(), UTC)
+    frame = svc.frame_of(version, event)
+    stamp = last_modified(event, version) or ics.empty_stamp(event)
     rows = svc.personal_agenda(user, event, version) if version else []
-    items, seen = [], set()
-    for row in rows:
-        for it in row.mine + row.wanted:
-            if it.proposal.id not in seen:
-                seen.add(it.proposal.id)
-                items.append(it)
-    body = ics.calendar(event, items, f"{event.name}: {user.display_name}", stamp,
-                        svc.sequences(event, version) if version else {}, _base_url())
-    response = _feed(body, "text/calendar", version, f"{event.slug}-agenda.ics", token, sorted(seen))
+    from ..services.proposals import voted_ids
+
+    mine = voted_ids(user, event) | {it.proposal.id for r in rows for it in r.mine}
+    body = ics.personal_calendar(event, frame, rows, svc.fixed_items(frame) if version else [],
+                                 _("%(event)s: %(name)s", event=event.name, name=user.display_name), stamp,
+                                 svc.history(event, version), base_url(), mine)
+    response = _feed(body, "text/calendar", event, version, f"{event.slug}-agenda.ics", private=True)
     response.cache_control.public = False
     response.cache_control.private = True
     return response
 
 
 @bp.get("/me/agenda")
-@login_required
-def agenda(slug):
-    event = get_event(slug)
+@permission("agenda.read")
+def agenda(event):
     version = svc.newest_published(event)
+    frame = svc.frame_of(version, event)
     rows = svc.personal_agenda(current_user, event, version) if version else []
-    changes = svc.changes_since_seen(current_user, event, version) if version else []
+    # What I last looked at lives in the signed session cookie: reading a page writes nothing.
+    seen = session.get("seen", {})
+    changes = svc.changes_since(current_user, event, version, seen.get(str(event.id))) if version else []
+    if version is not None:
+        session["seen"] = {**seen, str(event.id): [version.id, utcnow().isoformat()]}
     token = svc.calendar_token(current_user, event)
-    days = [(day, list(group)) for day, group in groupby(rows, key=lambda r: r.slot.local_start.date())]
+    days = {}
+    for row in rows:
+        days.setdefault(row.slot.local_start.date(), []).append(row)
     moment = datetime.now(UTC)
     upcoming = next((r for r in rows if r.going is not None and r.slot.end > moment), None)
     return render_template(
-        "schedule/agenda.html", event=event, version=version, days=days, changes=changes, upcoming=upcoming,
-        feed_url=url_for("schedule.personal_ics", slug=event.slug, token=token, _external=True),
+        "schedule/agenda.html", event=event, version=version, frame=frame, days=list(days.items()),
+        changes=changes, upcoming=upcoming,
+        feed_url=absolute("schedule.personal_ics", slug=event.slug, token=token) if token else None,
         form=EmptyForm())
 
 
 @bp.get("/me/agenda.txt")
-@login_required
-def agenda_text(slug):
-    event = get_event(slug)
+@permission("agenda.read")
+def agenda_text(event):
     version = svc.newest_published(event)
     if version is None:
         body = _("The schedule of %(event)s is not published yet.", event=event.name) + "\n"
     else:
-        body = text.agenda_text(event, svc.personal_agenda(current_user, event, version), current_user.display_name)
+        body = text.agenda_text(event, svc.frame_of(version, event),
+                                svc.personal_agenda(current_user, event, version), current_user.display_name)
     return Response(body, mimetype="text/plain")
 
 
 @bp.post("/me/agenda/choose")
-@login_required
-def choose(slug):
-    event = get_event(slug)
+@permission("agenda.read")
+def choose(event):
     slot = get_by_id(Slot, request.form.get("slot", type=int))
-    if slot is None or slot.event_id != event.id or not EmptyForm().validate_on_submit():
-        abort(404 if slot is None or slot.event_id != event.id else 400)
+    if slot is None or slot.event_id != event.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     try:
         svc.choose_session(current_user, event, slot, request.form.get("proposal", type=int) or 0)
     except ServiceError as err:
@@ -220,11 +261,12 @@ def choose(slug):
     return redirect(url_for("schedule.agenda", slug=event.slug) + f"#slot-{slot.id}")
 
 
-@bp.post("/me/calendar/renew")
-@login_required
-def renew_calendar(slug):
-    event = get_event(slug)
+@bp.post("/me/calendar")
+@permission("agenda.read")
+def renew_calendar(event):
     if EmptyForm().validate_on_submit():
-        svc.calendar_token(current_user, event, renew=True)
-        flash(_("Your calendar has a new address; the old one no longer works."), "success")
-    return redirect(url_for("schedule.agenda", slug=event.slug))
+        had = svc.calendar_token(current_user, event) is not None
+        svc.make_calendar_token(current_user, event)
+        flash(_("Your calendar has a new address; the old one no longer works.") if had
+              else _("Your calendar address is ready: add it to your calendar app."), "success")
+    return redirect(url_for("schedule.agenda", slug=event.slug) + "#calendar")

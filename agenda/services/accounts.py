@@ -5,7 +5,7 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..db_tx import write_transaction
+from ..db_tx import transaction
 from ..extensions import db
 from ..models import Event, Membership, User, new_session_token
 from ..security import hash_password, verify_password
@@ -33,15 +33,14 @@ def register_user(
     password_hash = hash_password(password)  # slow on purpose: before taking the write lock
     email = normalise_email(email)
     event_id = event.id if event is not None else None
-    write_transaction()
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        return None
-    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash,
-                languages=list(languages or []))
-    if event_id is not None:
-        user.memberships.append(Membership(event_id=event_id, role="participant"))
-    db.session.add(user)
-    db.session.commit()
+    with transaction():
+        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+            return None
+        user = User(email=email, display_name=display_name.strip(), password_hash=password_hash,
+                    languages=list(languages or []))
+        if event_id is not None:
+            user.memberships.append(Membership(event_id=event_id, role="participant"))
+        db.session.add(user)
     log.info("registered user %s", user.id)
     return user
 
@@ -54,61 +53,65 @@ def authenticate(email: str, password: str) -> User | None:
 
 def revoke_sessions(user: User) -> None:
     """Log out every copy of the user's login cookie."""
-    write_transaction()
-    user.session_token = new_session_token()
-    db.session.commit()
+    user_id = user.id
+    with transaction():
+        db.session.get(User, user_id).session_token = new_session_token()
 
 
 def update_profile(user: User, display_name: str, languages: list[str]) -> None:
-    write_transaction()
-    user.display_name = display_name.strip()
-    user.languages = list(languages)
-    db.session.commit()
+    user_id = user.id
+    with transaction():
+        user = db.session.get(User, user_id)
+        user.display_name = display_name.strip()
+        user.languages = list(languages)
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise ServiceError(_("That is not your current password."), "current")
     new_hash = hash_password(new)
-    write_transaction()
-    user.password_hash = new_hash
-    user.session_token = new_session_token()
-    db.session.commit()
+    user_id = user.id
+    with transaction():
+        user = db.session.get(User, user_id)
+        user.password_hash = new_hash
+        user.session_token = new_session_token()
 
 
 def delete_account(user: User, password: str) -> None:
-    """Remove the person and everything of theirs."""
+    """Remove the person and everything of theirs. Sessions they ran alone are withdrawn, not
+    deleted: a published schedule keeps them (without their name) until its next version."""
     if not verify_password(user.password_hash, password):
         raise ServiceError(_("That is not your password."), "password")
     from .proposals import forget_user_proposals
 
-    write_transaction()
-    forget_user_proposals(user)
-    db.session.delete(user)
-    db.session.commit()
+    user_id = user.id
+    with transaction():
+        user = db.session.get(User, user_id)
+        forget_user_proposals(user)
+        db.session.delete(user)
     log.info("deleted a user account")
 
 
 def join_event(user: User, event: Event, invite_code: str | None = None) -> None:
-    if user.role_in(event) is not None:
-        return
-    if event.invite_code and (invite_code or "").strip() != event.invite_code:
-        raise ServiceError(_("This invite code is not right for this event."), "invite_code")
+    """Become a participant. A site admin may act in any event, and joining still gives them a
+    place among its people (and in its schedule's calendar)."""
     user_id, event_id = user.id, event.id
-    write_transaction()
-    if db.session.get(Membership, (user_id, event_id)) is None:
-        db.session.add(Membership(user_id=user_id, event_id=event_id, role="participant"))
-    db.session.commit()
+    if db.session.get(Membership, (user_id, event_id)) is not None:
+        return
+    if event.invite_code and not user.is_admin and (invite_code or "").strip() != event.invite_code:
+        raise ServiceError(_("This invite code is not right for this event."), "invite_code")
+    with transaction():
+        if db.session.get(Membership, (user_id, event_id)) is None:
+            db.session.add(Membership(user_id=user_id, event_id=event_id, role="participant"))
 
 
 def create_admin(email: str, password: str, display_name: str = "Admin") -> User:
     email = normalise_email(email)
     password_hash = hash_password(password)
-    write_transaction()
-    user = db.session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = User(email=email, display_name=display_name, password_hash=password_hash)
-        db.session.add(user)
-    user.is_admin = True
-    db.session.commit()
+    with transaction():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, display_name=display_name, password_hash=password_hash)
+            db.session.add(user)
+        user.is_admin = True
     return user

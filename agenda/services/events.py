@@ -8,10 +8,16 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..db_tx import write_transaction
+from ..dates import when
+from ..db_tx import transaction
 from ..extensions import db
-from ..models import Event, Membership, Room, Slot, User
+from ..models import Event, Membership, Room, Slot, User, utcnow
 from . import ServiceError
+from .content import touch_event
+from .schedule import Impact, apply_change
+
+MAX_DAYS = 31  # an event's span: a longer one is a typo, and feeds would grow without end
+YEARS = (1970, 2200)
 
 log = logging.getLogger(__name__)
 
@@ -30,28 +36,51 @@ class EventSettings:
 
 
 def _check_settings(s: EventSettings) -> None:
+    for field, day in (("first_day", s.first_day), ("last_day", s.last_day)):
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise ServiceError(_("Give a date between %(first)d and %(last)d.", first=YEARS[0], last=YEARS[1]),
+                               field)
     if s.last_day < s.first_day:
         raise ServiceError(_("The last day cannot come before the first day."), "last_day")
+    if (s.last_day - s.first_day).days >= MAX_DAYS:
+        raise ServiceError(_("An event lasts at most %(n)d days.", n=MAX_DAYS), "last_day")
 
 
 def create_event(slug: str, settings: EventSettings) -> Event:
     _check_settings(settings)
-    write_transaction()
-    if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
-        raise ServiceError(_("Another event already uses this address."), "slug")
-    event = Event(slug=slug)
-    _apply_settings(event, settings)
-    db.session.add(event)
-    db.session.commit()
+    with transaction():
+        if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+            raise ServiceError(_("Another event already uses this address."), "slug")
+        event = Event(slug=slug)
+        _apply_settings(event, settings)
+        db.session.add(event)
     log.info("created event %s", slug)
     return event
 
 
-def update_event(event: Event, settings: EventSettings) -> None:
+def update_event(event: Event, settings: EventSettings, confirmed: bool = False) -> Impact:
+    """Save the settings. A new timezone keeps every slot at its local time (09:00 stays 09:00);
+    new dates remove the slots outside them. What that does to published sessions goes into the
+    next draft, after the facilitator has seen it (unless confirmed)."""
     _check_settings(settings)
-    write_transaction()
-    _apply_settings(event, settings)
-    db.session.commit()
+    event_id = event.id
+
+    def change():
+        event = db.session.get(Event, event_id)
+        old_tz = event.tz
+        _apply_settings(event, settings)
+        now = utcnow()
+        for slot in list(event.slots):
+            local_start, local_end = slot.start.astimezone(old_tz), slot.end.astimezone(old_tz)
+            if not settings.first_day <= local_start.date() <= settings.last_day:
+                slot.removed_at = now
+                continue
+            if event.timezone != str(old_tz):
+                slot.start = local_to_utc(event, local_start.date(), local_start.time())
+                slot.end = local_to_utc(event, local_end.date(), local_end.time())
+        touch_event(event)
+
+    return apply_change(event, change, confirmed)
 
 
 def _apply_settings(event: Event, s: EventSettings) -> None:
@@ -71,34 +100,39 @@ def _apply_settings(event: Event, s: EventSettings) -> None:
 
 def save_room(
     event: Event, room: Room | None, name: str, capacity: int, features: list[str],
-    unavailable_slot_ids: list[int],
-) -> Room:
-    """Add a room (room=None) or change one."""
+    unavailable_slot_ids: list[int], confirmed: bool = False,
+) -> Impact:
+    """Add a room (room=None) or change one. Fewer features or more unavailable slots may move
+    sessions out of it: that goes into the next draft, once seen and confirmed."""
     name = name.strip()
     if capacity < 0:
         raise ServiceError(_("Capacity cannot be negative."), "capacity")
-    write_transaction()
     clash = db.session.scalar(
-        select(Room.id).where(Room.event_id == event.id, Room.name == name)
-    )
+        select(Room.id).where(Room.event_id == event.id, Room.name == name, Room.removed_at.is_(None)))
     if clash is not None and (room is None or clash != room.id):
         raise ServiceError(_("Another room already has this name."), "name")
-    slots = {s.id: s for s in event.slots}
-    if room is None:
-        room = Room(event=event)
-        db.session.add(room)
-    room.name = name
-    room.capacity = capacity
-    room.features = sorted({f.strip().lower() for f in features if f.strip()})
-    room.unavailable = [slots[i] for i in unavailable_slot_ids if i in slots]
-    db.session.commit()
-    return room
+    event_id, room_id = event.id, room.id if room is not None else None
+
+    def change():
+        event = db.session.get(Event, event_id)
+        slots = {s.id: s for s in event.slots}
+        target = db.session.get(Room, room_id) if room_id else Room(event_id=event_id)
+        if room_id is None:
+            db.session.add(target)
+        target.name = name
+        target.capacity = capacity
+        target.features = sorted({f.strip().lower() for f in features if f.strip()})
+        target.unavailable = [slots[i] for i in unavailable_slot_ids if i in slots]
+
+    return apply_change(event, change, confirmed)
 
 
-def delete_room(room: Room) -> None:
-    write_transaction()
-    db.session.delete(room)
-    db.session.commit()
+def remove_room(room: Room, confirmed: bool = False) -> Impact:
+    """Take a room out of the set-up (always asked first). Published versions keep it; its
+    sessions leave the next draft."""
+    room_id = room.id
+    return apply_change(room.event, lambda: setattr(db.session.get(Room, room_id), "removed_at", utcnow()),
+                        confirmed, ask_always=True)
 
 
 # Slots
@@ -112,7 +146,7 @@ def local_to_utc(event: Event, day: date, at: time) -> datetime:
     if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ServiceError(
             _("%(time)s does not exist on %(day)s: the clocks change then.",
-              time=at.strftime("%H:%M"), day=day.isoformat()),
+              time=when(local.replace(tzinfo=None), None, "time"), day=when(day, None, "date")),
         )
     return utc
 
@@ -127,11 +161,10 @@ def _slot_times(event: Event, day: date, start: time, end: time) -> tuple[dateti
 
 def _check_overlap(event: Event, start: datetime, end: datetime, ignore: Slot | None) -> None:
     for other in event.slots:
-        if other is not ignore and other.start < end and start < other.end:
-            local = other.local_start
+        if other.id != (ignore.id if ignore else None) and other.start < end and start < other.end:
             raise ServiceError(
                 _("This overlaps the slot on %(day)s at %(time)s.",
-                  day=local.strftime("%a %d %b"), time=local.strftime("%H:%M")),
+                  day=when(other.start, event.tz, "short_day"), time=when(other.start, event.tz, "time")),
                 "start",
             )
 
@@ -160,50 +193,62 @@ def parse_template(text: str) -> list[tuple[time, time]]:
 
 def add_day_of_slots(event: Event, day: date, template: str) -> list[Slot]:
     """Build one day's grid of open slots from a template, all or nothing."""
-    write_transaction()
-    times: list[tuple[datetime, datetime]] = []
-    for start, end in parse_template(template):
-        s, e = _slot_times(event, day, start, end)
-        try:
-            _check_overlap(event, s, e, None)
-        except ServiceError as err:
-            raise ServiceError(err.message, "template") from None
-        if any(os < e and s < oe for os, oe in times):
-            raise ServiceError(_("Two lines of the template overlap."), "template")
-        times.append((s, e))
-    new = [Slot(event=event, start=s, end=e, kind="open", label="") for s, e in times]
-    db.session.add_all(new)
-    db.session.commit()
+    event_id = event.id
+    with transaction():
+        event = db.session.get(Event, event_id)
+        times: list[tuple[datetime, datetime]] = []
+        for start, end in parse_template(template):
+            s, e = _slot_times(event, day, start, end)
+            try:
+                _check_overlap(event, s, e, None)
+            except ServiceError as err:
+                raise ServiceError(err.message, "template") from None
+            if any(os < e and s < oe for os, oe in times):
+                raise ServiceError(_("Two lines of the template overlap."), "template")
+            times.append((s, e))
+        new = [Slot(event_id=event.id, start=s, end=e, kind="open", label="") for s, e in times]
+        db.session.add_all(new)
+        touch_event(event)
     return new
 
 
 def update_slot(
-    slot: Slot, day: date, start: time, end: time, kind: str, label: str
-) -> None:
-    write_transaction()
+    slot: Slot, day: date, start: time, end: time, kind: str, label: str, confirmed: bool = False,
+) -> Impact:
+    """Change a slot. Published versions keep it as it was; in the next draft its sessions move
+    with it, or leave when they no longer fit (a slot turned into a break)."""
+    if kind not in ("open", "plenary", "break"):
+        raise ServiceError(_("Choose what the slot is for."), "kind")
     event = slot.event
     s, e = _slot_times(event, day, start, end)
     _check_overlap(event, s, e, slot)
-    slot.start, slot.end, slot.kind, slot.label = s, e, kind, label.strip()
-    db.session.commit()
+    slot_id = slot.id
+
+    def change():
+        row = db.session.get(Slot, slot_id)
+        row.start, row.end, row.kind, row.label = s, e, kind, label.strip()
+        touch_event(row.event)
+
+    return apply_change(event, change, confirmed)
 
 
-def delete_slot(slot: Slot) -> None:
-    write_transaction()
-    db.session.delete(slot)
-    db.session.commit()
+def remove_slot(slot: Slot, confirmed: bool = False) -> Impact:
+    """Take a slot out of the set-up (always asked first); published versions keep it."""
+    slot_id = slot.id
+    return apply_change(slot.event, lambda: setattr(db.session.get(Slot, slot_id), "removed_at", utcnow()),
+                        confirmed, ask_always=True)
 
 
 # People
 
 
 def set_role(event: Event, user: User, role: str) -> None:
-    write_transaction()
-    membership = db.session.get(Membership, (user.id, event.id))
-    if membership is None:
-        raise ServiceError(_("This person has not joined the event."))
-    if membership.role == "admin":
-        raise ServiceError(_("An admin's role is changed by another admin, not here."))
-    membership.role = role
-    db.session.commit()
-    log.info("user %s is now %s of %s", user.id, role, event.slug)
+    user_id, event_id = user.id, event.id
+    with transaction():
+        membership = db.session.get(Membership, (user_id, event_id))
+        if membership is None:
+            raise ServiceError(_("This person has not joined the event."))
+        if membership.role == "admin":
+            raise ServiceError(_("An admin's role is changed by another admin, not here."))
+        membership.role = role
+    log.info("user %s is now %s of %s", user_id, role, event.slug)

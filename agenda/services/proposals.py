@@ -10,12 +10,16 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..db_tx import write_transaction
+from ..db_tx import transaction
 from ..extensions import db
-from ..models import Event, Facilitation, Notice, Proposal, Slot, User, Vote
+from ..models import Event, Facilitation, Notice, Proposal, ProposalRevision, Slot, User, Vote, utcnow
 from . import ServiceError
+from .content import touch_event
 
 log = logging.getLogger(__name__)
+
+# What attendees read about a session: an edit of these is a new revision of the session.
+READ_FIELDS = ("title", "description", "visibility", "format", "language")
 
 
 @dataclass(frozen=True)
@@ -76,17 +80,20 @@ def _check(event: Event, data: ProposalData) -> None:
         raise ServiceError(message, field)
 
 
-def _apply(proposal: Proposal, event: Event, data: ProposalData) -> None:
+def _apply(proposal: Proposal, event: Event, data: ProposalData) -> dict:
+    """Set the fields; return what attendees read that changed, as {field: [before, after]}."""
     slots = {s.id: s for s in event.slots}
-    proposal.title = data.title.strip()
-    proposal.description = data.description.strip()
-    proposal.format = data.format
-    proposal.language = data.language
+    new = {"title": data.title.strip(), "description": data.description.strip(), "format": data.format,
+           "language": data.language, "visibility": data.visibility}
+    changes = {f: [getattr(proposal, f), v] for f, v in new.items()
+               if getattr(proposal, f) is not None and getattr(proposal, f) != v}
+    for f, v in new.items():
+        setattr(proposal, f, v)
     proposal.length = data.length
     proposal.needs = sorted({n.strip().lower() for n in data.needs if n.strip()})
     proposal.max_group = data.max_group
     proposal.unavailable = [slots[i] for i in data.unavailable_slot_ids if i in slots]
-    proposal.visibility = data.visibility
+    return changes
 
 
 def create_proposal(event: Event, user: User, data: ProposalData) -> Proposal:
@@ -96,12 +103,11 @@ def create_proposal(event: Event, user: User, data: ProposalData) -> Proposal:
     if not event.proposals_open and role == "participant":
         raise ServiceError(_("Proposals are closed for this event."))
     _check(event, data)
-    write_transaction()
-    proposal = Proposal(event_id=event.id, status="proposed")
-    _apply(proposal, event, data)
-    proposal.facilitations.append(Facilitation(user_id=user.id, is_proposer=True, state="accepted"))
-    db.session.add(proposal)
-    db.session.commit()
+    with transaction():
+        proposal = Proposal(event_id=event.id, status="proposed")
+        _apply(proposal, event, data)
+        proposal.facilitations.append(Facilitation(user_id=user.id, is_proposer=True, state="accepted"))
+        db.session.add(proposal)
     log.info("proposal %s created in %s", proposal.id, event.slug)
     return proposal
 
@@ -116,96 +122,195 @@ def can_edit(proposal: Proposal, user) -> bool:
             and proposal.status in ("proposed", "accepted"))
 
 
+def can_withdraw(proposal: Proposal, user) -> bool:
+    """Only the proposer or a facilitator of the event withdraws; a co-facilitator leaves instead."""
+    if not user.is_authenticated or proposal.status not in ("proposed", "accepted"):
+        return False
+    return user.can_facilitate(proposal.event) or (proposal.proposer is not None
+                                                   and proposal.proposer.id == user.id)
+
+
+def can_leave(proposal: Proposal, user) -> bool:
+    return bool(user.is_authenticated) and any(
+        f.user_id == user.id and f.state == "accepted" and not f.is_proposer for f in proposal.facilitations)
+
+
 def update_proposal(proposal: Proposal, user: User, data: ProposalData) -> None:
+    """Save an edit. What attendees read goes live at once, as a new revision of the session that
+    feeds pick up; a change of length or availability goes into the next draft."""
     if not can_edit(proposal, user):
         raise PermissionError
     _check(proposal.event, data)
-    write_transaction()
-    _apply(proposal, proposal.event, data)
-    db.session.commit()
+    from .schedule import carry_into_next_draft
+
+    proposal_id = proposal.id
+    with transaction():
+        proposal = db.session.get(Proposal, proposal_id)
+        changes = _apply(proposal, proposal.event, data)
+        if changes:
+            proposal.revision += 1
+            proposal.revised_at = utcnow()
+            db.session.add(ProposalRevision(proposal_id=proposal.id, at=proposal.revised_at, changes=changes))
+            touch_event(proposal.event)
+        db.session.flush()
+        if proposal.status == "accepted":
+            carry_into_next_draft(proposal.event)
+
+
+def _notify(user_ids, event_id: int, kind: str, **params) -> None:
+    for user_id in sorted(set(user_ids)):
+        db.session.add(Notice(user_id=user_id, event_id=event_id, kind=kind, params=params))
+
+
+def agenda_people(proposal: Proposal) -> set[int]:
+    """Who has the session in their agenda: its voters and the people who run it."""
+    voters = set(db.session.scalars(select(Vote.user_id).where(Vote.proposal_id == proposal.id)))
+    return voters | {f.user_id for f in proposal.facilitations if f.state == "accepted"}
+
+
+def withdraw_impact(proposal: Proposal):
+    """What withdrawing would do to the schedule (shown before confirming; nothing is kept)."""
+    from .schedule import apply_change
+
+    proposal_id = proposal.id
+    return apply_change(proposal.event, lambda: setattr(db.session.get(Proposal, proposal_id), "status",
+                                                          "withdrawn"), confirmed=False, ask_always=True)
+
+
+def _scheduled(proposal: Proposal) -> bool:
+    from .. import scheduling
+
+    newest = scheduling.newest_version(proposal.event)
+    published = scheduling.published_version(proposal.event)
+    return any(a.proposal_id == proposal.id for v in (newest, published) if v for a in v.assignments)
 
 
 def withdraw_proposal(proposal: Proposal, user: User) -> None:
-    if not can_edit(proposal, user):
+    """Withdraw: the next draft leaves it out, and everyone who had it in their agenda is told."""
+    if not can_withdraw(proposal, user):
+        if proposal.status not in ("proposed", "accepted"):
+            raise ServiceError(_("This proposal is no longer open."))
         raise PermissionError
-    if proposal.status not in ("proposed", "accepted"):
-        raise ServiceError(_("This proposal is no longer open."))
-    write_transaction()
-    proposal.status = "withdrawn"
-    db.session.commit()
+    from .schedule import carry_into_next_draft
+
+    proposal_id, name = proposal.id, user.display_name
+    with transaction():
+        proposal = db.session.get(Proposal, proposal_id)
+        scheduled = _scheduled(proposal)
+        people = agenda_people(proposal) - {user.id}
+        proposal.status = "withdrawn"
+        db.session.flush()
+        carry_into_next_draft(proposal.event)
+        _notify(people, proposal.event_id, "withdrawn" if scheduled else "withdrawn_unscheduled",
+                title=proposal.title, name=name)
+        touch_event(proposal.event)
 
 
-def invite_cofacilitator(proposal: Proposal, user: User, email: str) -> User:
+def leave_proposal(proposal: Proposal, user: User) -> None:
+    """A co-facilitator steps down; the session goes on with the others."""
+    if not can_leave(proposal, user):
+        raise ServiceError(_("You do not co-facilitate this session."))
+    proposal_id, user_id, name = proposal.id, user.id, user.display_name
+    with transaction():
+        f = db.session.get(Facilitation, (proposal_id, user_id))
+        f.state = "declined"
+        proposal = db.session.get(Proposal, proposal_id)
+        others = [x.user_id for x in proposal.facilitations if x.state == "accepted" and x.user_id != user_id]
+        _notify(others, proposal.event_id, "left", name=name, title=proposal.title)
+        touch_event(proposal.event)
+
+
+def invite_cofacilitator(proposal: Proposal, user: User, email: str) -> User | None:
+    """Invite someone by email. The answer is the same whether or not they are a participant:
+    the form reveals nothing about who takes part. Returns the invited person, if any."""
     if not can_edit(proposal, user):
         raise PermissionError
     event = proposal.event
     invitee = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if invitee is None or invitee.role_in(event) is None:
-        raise ServiceError(_("No participant of this event has that email."), "email")
+        return None
     if any(f.user_id == invitee.id for f in proposal.facilitations):
-        raise ServiceError(_("%(name)s is already invited.", name=invitee.display_name), "email")
-    write_transaction()
-    db.session.add(Facilitation(proposal_id=proposal.id, user_id=invitee.id, state="invited"))
-    db.session.add(Notice(user_id=invitee.id, event_id=event.id, text=_(
-        "%(name)s invites you to co-facilitate '%(title)s'.", name=user.display_name,
-        title=proposal.title)))
-    db.session.commit()
+        return invitee
+    proposal_id, invitee_id = proposal.id, invitee.id
+    with transaction():
+        db.session.add(Facilitation(proposal_id=proposal_id, user_id=invitee_id, state="invited"))
+        _notify([invitee_id], event.id, "invited", name=user.display_name, title=proposal.title)
     return invitee
 
 
 def respond_to_invitation(proposal: Proposal, user: User, accept: bool) -> None:
     f = db.session.get(Facilitation, (proposal.id, user.id))
-    if f is None or f.is_proposer:
+    if f is None or f.is_proposer or f.state != "invited":
         raise ServiceError(_("You have no invitation for this proposal."))
-    write_transaction()
-    f = db.session.get(Facilitation, (proposal.id, user.id))
-    f.state = "accepted" if accept else "declined"
-    if accept:
-        # One cannot want to attend one's own session: that vote no longer counts.
-        db.session.execute(delete(Vote).where(Vote.user_id == user.id, Vote.proposal_id == proposal.id))
-    db.session.commit()
+    proposal_id, user_id = proposal.id, user.id
+    with transaction():
+        f = db.session.get(Facilitation, (proposal_id, user_id))
+        f.state = "accepted" if accept else "declined"
+        if accept:
+            # One cannot want to attend one's own session: that vote no longer counts.
+            db.session.execute(delete(Vote).where(Vote.user_id == user_id, Vote.proposal_id == proposal_id))
+            touch_event(db.session.get(Proposal, proposal_id).event)
 
 
 def review_proposal(proposal: Proposal, decision: str) -> None:
+    """Accept, decline or reopen. A declined session leaves the next draft."""
     if decision not in ("accepted", "declined", "proposed"):
         raise ServiceError(_("Unknown decision."))
     if proposal.status in ("withdrawn", "merged"):
         raise ServiceError(_("This proposal is no longer open."))
-    write_transaction()
-    proposal.status = decision
-    db.session.commit()
+    from .schedule import carry_into_next_draft
+
+    proposal_id = proposal.id
+    with transaction():
+        proposal = db.session.get(Proposal, proposal_id)
+        was = proposal.status
+        proposal.status = decision
+        db.session.flush()
+        if was == "accepted" and decision != "accepted":
+            carry_into_next_draft(proposal.event)
+        if decision in ("accepted", "declined") and was != decision:
+            hosts = [f.user_id for f in proposal.facilitations if f.state == "accepted"]
+            _notify(hosts, proposal.event_id, decision, title=proposal.title)
 
 
-def merge_proposals(keep: Proposal, other: Proposal) -> None:
-    """Make `other` part of `keep`: facilitators and votes are united, each vote counted once."""
+def check_merge(keep: Proposal, other: Proposal) -> None:
+    """Refuse a merge that cannot be made (before asking the facilitator to confirm it)."""
     if keep.id == other.id or keep.event_id != other.event_id:
         raise ServiceError(_("Choose another proposal of this event to merge with."), "other")
     for p in (keep, other):
         if p.status not in ("proposed", "accepted"):
             raise ServiceError(_("'%(title)s' is no longer open.", title=p.title), "other")
-    write_transaction()
-    have = {f.user_id for f in keep.facilitations}
-    for f in other.facilitations:
-        if f.state == "accepted" and f.user_id not in have:
-            db.session.add(Facilitation(proposal_id=keep.id, user_id=f.user_id, state="accepted"))
-    db.session.flush()
-    hosts = select(Facilitation.user_id).where(Facilitation.proposal_id == keep.id,
-                                               Facilitation.state == "accepted")
-    moved = select(Vote.user_id, keep.id, Vote.created_at).where(
-        Vote.proposal_id == other.id, Vote.user_id.not_in(hosts))
-    db.session.execute(
-        _insert_ignore(Vote).from_select(["user_id", "proposal_id", "created_at"], moved))
-    db.session.execute(delete(Vote).where(Vote.proposal_id == other.id))
-    db.session.execute(delete(Vote).where(Vote.proposal_id == keep.id, Vote.user_id.in_(hosts)))
-    other.status = "merged"
-    other.merged_into_id = keep.id
-    text = _("'%(other)s' and '%(keep)s' are merged into one joint session, '%(keep)s'.",
-             other=other.title, keep=keep.title)
-    for p in (keep, other):
-        if p.proposer is not None:
-            db.session.add(Notice(user_id=p.proposer.id, event_id=keep.event_id, text=text))
-    db.session.commit()
-    log.info("proposal %s merged into %s", other.id, keep.id)
+
+
+def merge_proposals(keep: Proposal, other: Proposal) -> None:
+    """Make `other` part of `keep`: facilitators and votes are united, each vote counted once."""
+    check_merge(keep, other)
+    from .schedule import carry_into_next_draft
+
+    keep_id, other_id = keep.id, other.id
+    with transaction():
+        keep, other = db.session.get(Proposal, keep_id), db.session.get(Proposal, other_id)
+        have = {f.user_id for f in keep.facilitations}
+        for f in other.facilitations:
+            if f.state == "accepted" and f.user_id not in have:
+                db.session.add(Facilitation(proposal_id=keep.id, user_id=f.user_id, state="accepted"))
+        db.session.flush()
+        hosts = select(Facilitation.user_id).where(Facilitation.proposal_id == keep.id,
+                                                   Facilitation.state == "accepted")
+        moved = select(Vote.user_id, keep.id, Vote.created_at).where(
+            Vote.proposal_id == other.id, Vote.user_id.not_in(hosts))
+        db.session.execute(
+            _insert_ignore(Vote).from_select(["user_id", "proposal_id", "created_at"], moved))
+        db.session.execute(delete(Vote).where(Vote.proposal_id == other.id))
+        db.session.execute(delete(Vote).where(Vote.proposal_id == keep.id, Vote.user_id.in_(hosts)))
+        other.status = "merged"
+        other.merged_into_id = keep.id
+        proposers = [p.proposer.id for p in (keep, other) if p.proposer is not None]
+        _notify(proposers, keep.event_id, "merged", other=other.title, keep=keep.title)
+        db.session.flush()
+        carry_into_next_draft(keep.event)
+        touch_event(keep.event)
+    log.info("proposal %s merged into %s", other_id, keep_id)
 
 
 # Votes
@@ -231,12 +336,11 @@ def set_vote(user: User, proposal: Proposal, want: bool) -> None:
         if not proposal.open_for_votes:
             raise ServiceError(_("This proposal was withdrawn, declined or merged; it takes no votes."))
     user_id, proposal_id = user.id, proposal.id
-    write_transaction()
-    if want:
-        db.session.execute(_insert_ignore(Vote).values(user_id=user_id, proposal_id=proposal_id))
-    else:
-        db.session.execute(delete(Vote).where(Vote.user_id == user_id, Vote.proposal_id == proposal_id))
-    db.session.commit()
+    with transaction():
+        if want:
+            db.session.execute(_insert_ignore(Vote).values(user_id=user_id, proposal_id=proposal_id))
+        else:
+            db.session.execute(delete(Vote).where(Vote.user_id == user_id, Vote.proposal_id == proposal_id))
 
 
 def voted_ids(user, event: Event) -> set[int]:
@@ -256,15 +360,27 @@ def vote_counts(event: Event) -> dict[int, int]:
 
 
 def forget_user_proposals(user: User) -> None:
-    """Before an account goes: proposals only they run go too; shared ones pass to a co-facilitator."""
+    """Before an account goes (inside its transaction): proposals only they run are withdrawn
+    (published versions keep them until the next one); shared ones pass to a co-facilitator."""
+    from .schedule import carry_into_next_draft
+
     mine = db.session.scalars(select(Facilitation).where(Facilitation.user_id == user.id)).all()
+    events = set()
     for f in mine:
         proposal = f.proposal
         others = [o for o in proposal.facilitations if o.user_id != user.id and o.state == "accepted"]
         if not others:
-            db.session.delete(proposal)
+            if proposal.status in ("proposed", "accepted"):
+                people = agenda_people(proposal) - {user.id}
+                proposal.status = "withdrawn"
+                _notify(people, proposal.event_id, "account_deleted", title=proposal.title)
+                events.add(proposal.event)
         elif f.is_proposer:
             others[0].is_proposer = True
+    db.session.flush()
+    for event in events:
+        carry_into_next_draft(event)
+        touch_event(event)
 
 
 def slots_of(event: Event) -> list[Slot]:

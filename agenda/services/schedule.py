@@ -1,10 +1,21 @@
-"""The facilitator's evening: solve runs, drafts, hand edits, publishing."""
+"""The facilitator's evening: solve runs, drafts, hand edits, publishing, and the next draft.
+
+A published version never changes. Whatever changes under it (the set-up, a withdrawal, a
+decision) goes into the next draft: the newest draft if there is one, else a copy of the
+published version. `carry_into_next_draft` works out what the change does to that draft
+(which sessions no longer fit and leave it, which move with their slot) so that the views
+can show it before the facilitator confirms.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,14 +23,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import scheduling
-from ..db_tx import write_transaction
+from ..db_tx import transaction
 from ..extensions import db
-from ..models import Event, ScheduleVersion, Slot, SolveRun, utcnow
-from . import ServiceError
+from ..models import Event, Facilitation, Proposal, ScheduleVersion, Slot, SolveRun, Vote, utcnow
+from . import ServiceError, frames
+from .content import touch_event
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = 60  # seconds without a heartbeat before a running run counts as dead
+STALE_AFTER = 60  # seconds without a heartbeat before a run of a worker elsewhere counts as dead
 
 
 def active_run(event: Event) -> SolveRun | None:
@@ -33,14 +45,12 @@ def start_run(event: Event, time_limit: int, now_slot: Slot | None = None) -> So
         raise ServiceError(_("Give a time limit from 1 to 600 seconds."), "time_limit")
     reap_stale_runs()
     event_id = event.id
-    write_transaction()
-    run = SolveRun(event_id=event_id, status="queued", time_limit=time_limit,
-                   now_slot_id=now_slot.id if now_slot else None)
-    db.session.add(run)
+    now_slot_id = now_slot.id if now_slot else None
     try:
-        db.session.commit()
+        with transaction():
+            run = SolveRun(event_id=event_id, status="queued", time_limit=time_limit, now_slot_id=now_slot_id)
+            db.session.add(run)
     except IntegrityError:
-        db.session.rollback()
         raise ServiceError(_("A schedule is already being generated for this event.")) from None
     log.info("queued run %s for event %s", run.id, event_id)
     return run
@@ -48,44 +58,68 @@ def start_run(event: Event, time_limit: int, now_slot: Slot | None = None) -> So
 
 def cancel_run(run: SolveRun) -> None:
     """Ask the worker to stop; it keeps the best schedule found so far. A queued run just ends."""
-    write_transaction()
-    run = db.session.get(SolveRun, run.id)
-    if run.status == "queued":
-        run.status, run.finished_at, run.message = "cancelled", utcnow(), _("Cancelled before it started.")
-    elif run.status == "running":
-        run.cancel_requested = True
-    else:
-        db.session.rollback()
-        raise ServiceError(_("This run has already ended."))
-    db.session.commit()
+    run_id = run.id
+    with transaction():
+        run = db.session.get(SolveRun, run_id)
+        if run.status == "queued":
+            run.status, run.finished_at, run.outcome = "cancelled", utcnow(), {"code": "cancelled_before_start"}
+        elif run.status == "running":
+            run.cancel_requested = True
+        else:
+            raise ServiceError(_("This run has already ended."))
+
+
+def worker_name() -> str:
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def _worker_is_dead(name: str | None) -> bool:
+    """True when the run's worker is a process on this machine that no longer exists."""
+    pid, _, host = (name or "").partition("@")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def reap_stale_runs(stale_after: float | None = None) -> int:
-    """Mark as failed the runs whose worker stopped sending heartbeats; nothing else changes."""
+    """Mark as failed the runs whose worker died: on this machine at once, elsewhere after
+    `stale_after` seconds without a heartbeat. Nothing else changes; the run can be retried."""
     limit = stale_after if stale_after is not None else current_app.config.get("RUN_STALE_AFTER", STALE_AFTER)
     cutoff = utcnow() - timedelta(seconds=limit)
-    write_transaction()
-    result = db.session.execute(
-        update(SolveRun).where(SolveRun.status == "running", SolveRun.heartbeat_at < cutoff)
-        .values(status="failed", finished_at=utcnow(),
-                message="The worker stopped during this run. Nothing was changed; generate again."))
-    db.session.commit()
+    running = db.session.execute(select(SolveRun.id, SolveRun.worker, SolveRun.heartbeat_at)
+                                 .where(SolveRun.status == "running")).all()
+    dead = [run_id for run_id, worker, beat in running
+            if _worker_is_dead(worker) or beat is None or beat < cutoff]
+    db.session.rollback()
+    if not dead:
+        return 0
+    with transaction():
+        result = db.session.execute(
+            update(SolveRun).where(SolveRun.id.in_(dead), SolveRun.status == "running")
+            .values(status="failed", finished_at=utcnow(), outcome={"code": "worker_stopped"}))
     return result.rowcount
 
 
 def claim_next_run() -> int | None:
-    """Take the oldest queued run; a conditional update makes two workers never take the same one."""
-    write_transaction()
-    run_id = db.session.scalar(select(SolveRun.id).where(SolveRun.status == "queued")
-                               .order_by(SolveRun.id).limit(1))
-    if run_id is None:
-        db.session.rollback()
-        return None
-    now = utcnow()
-    result = db.session.execute(
-        update(SolveRun).where(SolveRun.id == run_id, SolveRun.status == "queued")
-        .values(status="running", started_at=now, heartbeat_at=now))
-    db.session.commit()
+    """Take the oldest queued run. PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so that many
+    workers never take the same run; SQLite: its single writer and a conditional update."""
+    with transaction():
+        q = select(SolveRun.id).where(SolveRun.status == "queued").order_by(SolveRun.id).limit(1)
+        if db.session.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        run_id = db.session.scalar(q)
+        if run_id is None:
+            return None
+        now = utcnow()
+        result = db.session.execute(
+            update(SolveRun).where(SolveRun.id == run_id, SolveRun.status == "queued")
+            .values(status="running", started_at=now, heartbeat_at=now, worker=worker_name()))
     return run_id if result.rowcount == 1 else None
 
 
@@ -98,7 +132,7 @@ def execute_run(run_id: int, on_progress=None) -> SolveRun:
         built = scheduling.build_problem(event, now_slot)
     except Exception as e:  # noqa: BLE001 (any failure ends the run, never the worker)
         log.exception("building the problem failed")
-        return _finish(run_id, "failed", _("The event could not be turned into a problem: %(e)s", e=e))
+        return _finish(run_id, "failed", {"code": "problem_failed", "error": type(e).__name__})
     state = {"last": 0.0, "cancel": False, "points": []}
 
     def progress(elapsed, objective, bound):
@@ -108,47 +142,54 @@ def execute_run(run_id: int, on_progress=None) -> SolveRun:
         if time.monotonic() - state["last"] < 1.0:
             return
         state["last"] = time.monotonic()
-        write_transaction()
-        row = db.session.get(SolveRun, run_id)
-        row.progress = state["points"][-300:]
-        row.heartbeat_at = utcnow()
-        state["cancel"] = row.cancel_requested
-        db.session.commit()
+        with transaction():
+            row = db.session.get(SolveRun, run_id)
+            row.progress = state["points"][-300:]
+            row.heartbeat_at = utcnow()
+            state["cancel"] = row.cancel_requested
 
     try:
         solution = scheduling.solve_event(built, run.time_limit, progress, lambda: state["cancel"])
     except Exception as e:  # noqa: BLE001
         log.exception("run %s failed", run_id)
-        return _finish(run_id, "failed", _("The solver failed: %(e)s", e=e))
-    write_transaction()
-    row = db.session.get(SolveRun, run_id)
-    if row.status != "running":  # reaped meanwhile: the run counts as failed; change nothing
-        db.session.rollback()
-        return row
-    # The rows of `built` were expired by the new transaction and reload on use.
-    if solution.status == "infeasible":
-        row.status, row.message = "failed", " ".join(solution.reasons)[:2000]
-    else:
-        version = scheduling.save_version(db.session.get(Event, row.event_id), built, solution)
-        db.session.flush()
-        row.version_id = version.id
-        row.status = "cancelled" if state["cancel"] else "succeeded"
-        row.message = _("Version %(n)d is ready for review.", n=version.number)
-    row.progress = state["points"][-300:]
-    row.finished_at = row.heartbeat_at = utcnow()
-    db.session.commit()
+        return _finish(run_id, "failed", {"code": "solver_failed", "error": type(e).__name__})
+    with transaction() as tx:
+        row = db.session.get(SolveRun, run_id)
+        if row.status != "running":  # reaped meanwhile: the run counts as failed; change nothing
+            tx.discard()
+            return row
+        # The rows of `built` were expired by the new transaction and reload on use.
+        if solution.status == "infeasible":
+            row.status = "failed"
+            row.outcome = {"code": "infeasible",
+                           "reasons": [scheduling.record_refs(built, r) for r in solution.explanations]}
+        else:
+            version = scheduling.save_version(db.session.get(Event, row.event_id), built, solution)
+            db.session.flush()
+            row.version_id = version.id
+            row.status = "cancelled" if state["cancel"] else "succeeded"
+            row.outcome = {"code": "ready", "version": version.number}
+        row.progress = state["points"][-300:]
+        row.finished_at = row.heartbeat_at = utcnow()
     return row
 
 
-def _finish(run_id: int, status: str, message: str) -> SolveRun:
-    write_transaction()
-    row = db.session.get(SolveRun, run_id)
-    row.status, row.message, row.finished_at = status, message[:2000], utcnow()
-    db.session.commit()
+def _finish(run_id: int, status: str, outcome: dict) -> SolveRun:
+    with transaction():
+        row = db.session.get(SolveRun, run_id)
+        row.status, row.outcome, row.finished_at = status, outcome, utcnow()
     return row
 
 
-# Drafts
+def retry_run(run: SolveRun) -> SolveRun:
+    """A failed or cancelled run again, with the same settings."""
+    if run.active:
+        raise ServiceError(_("This run is still going."))
+    now_slot = db.session.get(Slot, run.now_slot_id) if run.now_slot_id else None
+    return start_run(db.session.get(Event, run.event_id), run.time_limit, now_slot)
+
+
+# Drafts and hand edits
 
 
 def _editable(version: ScheduleVersion) -> None:
@@ -156,65 +197,95 @@ def _editable(version: ScheduleVersion) -> None:
         raise ServiceError(_("A published version cannot be changed; edit a draft instead."))
 
 
-def _apply_edit(version: ScheduleVersion, change) -> None:
-    """Apply a change to a draft's placements; refuse it if it breaks a hard rule; store it.
+def _apply_edit(version: ScheduleVersion, change: Callable[[dict, set], None]) -> None:
+    """Apply a change to a draft's runs; refuse it if it breaks a hard rule; store it.
 
     All in one write transaction, so two facilitators editing at once cannot undo each other.
     """
     _editable(version)
     version_id = version.id
-    write_transaction()
-    try:
+    with transaction():
         version = db.session.get(ScheduleVersion, version_id)
         _editable(version)
         now_slot = db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
         built = scheduling.build_problem(version.event, now_slot, pins_from=version)
-        placed = {f"p{a.proposal_id}": (f"t{a.slot_id}", f"r{a.room_id}") for a in version.assignments
-                  if f"p{a.proposal_id}" in built.proposals}
-        pinned = {f"p{a.proposal_id}" for a in version.assignments if a.pinned}
-        change(placed, pinned)
-        free, candidate, violations = scheduling.check_hand_edit(built, placed, pinned)
+        placed = scheduling.placed_of(built, version)
+        pinned = {k for k in placed if any(a.pinned for a in version.assignments
+                                           if built.proposal_key.get(a.proposal_id) == k)}
+        change(placed, pinned, built)
+        free = scheduling.unpinned(built)
+        candidate = scheduling.candidate(free, placed)
+        violations = scheduling.check(free, candidate)
         if violations:
-            raise ServiceError(_("Refused: %(why)s", why=" ".join(violations)))
+            raise ServiceError(_refusal(free, version.event, violations))
         scheduling.rewrite_assignments(version, built, placed, pinned)
         db.session.flush()
         figures = dict(version.figures)
         figures.update(scheduling.figures_of(free, candidate))
         version.figures = figures
-        db.session.commit()
-    except ServiceError:
-        db.session.rollback()
-        raise
 
 
-def move_session(version: ScheduleVersion, proposal_id: int, slot: Slot, room) -> None:
-    key = f"p{proposal_id}"
+def _refusal(built, event: Event, violations) -> str:
+    """The first few broken rules in words (a flash message must stay short)."""
+    from flask_babel import ngettext
 
-    def change(placed, pinned):
+    from ..reasons import describe
+
+    words = list(dict.fromkeys(describe(scheduling.record_refs(built, v), event) for v in violations))
+    text = _("Refused: %(why)s", why=" ".join(words[:3]))
+    if len(words) > 3:
+        text += " " + ngettext("And %(num)d more problem.", "And %(num)d more problems.", len(words) - 3)
+    return text
+
+
+def _key(built, proposal_id: int) -> str:
+    key = built.proposal_key.get(proposal_id)
+    if key is None:
+        raise ServiceError(_("Only an accepted session can be placed."))
+    return key
+
+
+def move_session(version: ScheduleVersion, proposal_id: int, slot: Slot, room, table: int | None = None,
+                 from_slot_id: int | None = None) -> None:
+    """Move one run of a session (the one starting at `from_slot_id`, or its only run) or place it."""
+
+    def change(placed, pinned, built):
+        key = _key(built, proposal_id)
         if key in pinned:
             raise ServiceError(_("This session is pinned: unpin it before moving it."))
-        placed[key] = (f"t{slot.id}", f"r{room.id}")
+        runs = placed.get(key, [])
+        target = (built.slot_key[slot.id], built.room_key[room.id], table)
+        origin = built.slot_key.get(from_slot_id) if from_slot_id else None
+        if origin is not None:
+            runs = [r for r in runs if r[0] != origin]
+        elif len(runs) > 1:
+            raise ServiceError(_("This session runs more than once: choose which run to move."))
+        else:
+            runs = []
+        placed[key] = [*runs, target]
 
     _apply_edit(version, change)
 
 
 def swap_sessions(version: ScheduleVersion, first: int, second: int) -> None:
-    a, b = f"p{first}", f"p{second}"
-
-    def change(placed, pinned):
-        if a not in placed or b not in placed or a == b:
+    def change(placed, pinned, built):
+        a, b = built.proposal_key.get(first), built.proposal_key.get(second)
+        if a is None or b is None or a not in placed or b not in placed or a == b:
             raise ServiceError(_("Choose two different scheduled sessions to swap."))
+        if len(placed[a]) > 1 or len(placed[b]) > 1:
+            raise ServiceError(_("A session that runs more than once is moved run by run, not swapped."))
         if a in pinned or b in pinned:
             raise ServiceError(_("A pinned session cannot be swapped: unpin it first."))
+        # Each takes the other's place (a table session and an ordinary one cannot swap: the
+        # checker refuses it with the reason).
         placed[a], placed[b] = placed[b], placed[a]
 
     _apply_edit(version, change)
 
 
 def unschedule_session(version: ScheduleVersion, proposal_id: int) -> None:
-    key = f"p{proposal_id}"
-
-    def change(placed, pinned):
+    def change(placed, pinned, built):
+        key = built.proposal_key.get(proposal_id)
         placed.pop(key, None)
         pinned.discard(key)
 
@@ -223,32 +294,38 @@ def unschedule_session(version: ScheduleVersion, proposal_id: int) -> None:
 
 def set_pinned(version: ScheduleVersion, proposal_id: int, pinned: bool) -> None:
     _editable(version)
-    write_transaction()
-    version = db.session.get(ScheduleVersion, version.id)
-    assignment = next((a for a in version.assignments if a.proposal_id == proposal_id), None)
-    if assignment is None:
-        db.session.rollback()
-        raise ServiceError(_("Only a scheduled session can be pinned."))
-    assignment.pinned = pinned
-    db.session.commit()
+    version_id = version.id
+    with transaction():
+        version = db.session.get(ScheduleVersion, version_id)
+        _editable(version)
+        runs = [a for a in version.assignments if a.proposal_id == proposal_id]
+        if not runs:
+            raise ServiceError(_("Only a scheduled session can be pinned."))
+        for a in runs:
+            a.pinned = pinned
 
 
 def publish_version(version: ScheduleVersion) -> None:
-    """Make the newest draft the public schedule, in one transaction."""
-    event_id, number = version.event_id, version.number
-    write_transaction()
-    version = db.session.get(ScheduleVersion, version.id)
-    newest = db.session.scalar(select(ScheduleVersion.number).where(ScheduleVersion.event_id == event_id)
-                               .order_by(ScheduleVersion.number.desc()).limit(1))
-    if version.status != "draft":
-        db.session.rollback()
-        raise ServiceError(_("Version %(n)d is already published.", n=number))
-    if newest != number:
-        db.session.rollback()
-        raise ServiceError(_("Only the newest draft can be published; version %(n)d is newer.", n=newest))
-    version.status = "published"
-    version.published_at = utcnow()
-    db.session.commit()
+    """Make the newest draft the public schedule, its frame frozen, in one transaction."""
+    event_id, number, version_id = version.event_id, version.number, version.id
+    with transaction():
+        version = db.session.get(ScheduleVersion, version_id)
+        newest = db.session.scalar(select(ScheduleVersion.number).where(ScheduleVersion.event_id == event_id)
+                                   .order_by(ScheduleVersion.number.desc()).limit(1))
+        if version.status != "draft":
+            raise ServiceError(_("Version %(n)d is already published.", n=number))
+        if newest != number:
+            raise ServiceError(_("Only the newest draft can be published; version %(n)d is newer.", n=newest))
+        event = db.session.get(Event, event_id)
+        built = scheduling.build_problem(event, None, pins_from=version)
+        placed = scheduling.placed_of(built, version)
+        if sum(map(len, placed.values())) != len(version.assignments) or scheduling.check(
+                scheduling.unpinned(built), scheduling.candidate(scheduling.unpinned(built), placed)):
+            raise ServiceError(_("The set-up changed after this draft was made: generate the schedule again."))
+        version.frame = frames.freeze(event, version)
+        version.status = "published"
+        version.published_at = utcnow()
+        touch_event(event)
     log.info("published version %s of event %s", number, event_id)
 
 
@@ -258,9 +335,147 @@ def import_solution(event: Event, data, now_slot: Slot | None | str = "auto") ->
     built = scheduling.build_problem(event, now_slot)
     violations = scheduling.check(built, solution)
     if violations:
-        raise ServiceError(_("The solution breaks the rules: %(why)s", why=" ".join(violations)))
+        from ..reasons import describe
+
+        raise ServiceError(_("The solution breaks the rules: %(why)s", why=" ".join(dict.fromkeys(
+            describe(scheduling.record_refs(built, v), event) for v in violations))))
     event_id = event.id
-    write_transaction()
-    version = scheduling.save_version(db.session.get(Event, event_id), built, solution, source="import")
-    db.session.commit()
+    with transaction():
+        version = scheduling.save_version(db.session.get(Event, event_id), built, solution, source="import")
     return version
+
+
+# The next draft: where changes to a published schedule go
+
+
+@dataclass
+class Affected:
+    """A session that leaves, or moves in, the next draft because of a change."""
+
+    proposal: Proposal
+    slot: frames.SlotView
+    room: frames.RoomView
+    published: bool
+    to_slot: frames.SlotView | None = None  # for a session that moves with its slot
+
+
+@dataclass
+class Impact:
+    """What a change does to the schedule: shown before the facilitator confirms it."""
+
+    dropped: list[Affected] = field(default_factory=list)
+    moved: list[Affected] = field(default_factory=list)
+    people: int = 0  # distinct people who have one of those sessions in their agenda
+    draft_number: int | None = None  # the draft that took (or would take) the change
+    applied: bool = False
+
+    @property
+    def sessions(self) -> list[Affected]:
+        return self.dropped + self.moved
+
+    @property
+    def published(self) -> int:
+        return sum(1 for a in self.sessions if a.published)
+
+    @property
+    def touches_published(self) -> bool:
+        return self.published > 0
+
+    @property
+    def proposal_ids(self) -> set[int]:
+        return {a.proposal.id for a in self.sessions}
+
+
+def _people_of(proposal_ids: set[int]) -> set[int]:
+    if not proposal_ids:
+        return set()
+    voters = db.session.scalars(select(Vote.user_id).where(Vote.proposal_id.in_(proposal_ids)))
+    hosts = db.session.scalars(select(Facilitation.user_id).where(
+        Facilitation.proposal_id.in_(proposal_ids), Facilitation.state == "accepted"))
+    return set(voters) | set(hosts)
+
+
+def snapshot(event: Event) -> dict[int, tuple[datetime, datetime]]:
+    """Slot times before a change, to tell which sessions move with their slot."""
+    return {s.id: (s.start, s.end) for s in db.session.scalars(select(Slot).where(Slot.event_id == event.id))}
+
+
+def carry_into_next_draft(event: Event, before: dict[int, tuple[datetime, datetime]] | None = None,
+                          write: bool = True) -> Impact:
+    """Carry the change just flushed into the next draft (inside the caller's transaction).
+
+    The next draft starts as the newest version; runs that no longer fit (a removed room or
+    slot, a withdrawn or declined session, a slot turned into a break) leave it, the rest stay
+    where they are. With `write` False, only say what would happen.
+    """
+    newest = scheduling.newest_version(event)
+    impact = Impact()
+    if newest is None:
+        return impact
+    published = scheduling.published_version(event)
+    in_published = set(scheduling.placements(published))
+    old_frame = frames.frame_of(newest, event) if newest.frame else None
+    built = scheduling.build_problem(event, "auto", pins_from=newest, base=newest)
+    placed = scheduling.placed_of(built, newest)
+    kept, _dropped = scheduling.repair(built, placed)
+    kept_ids = {built.proposals[k].id for k in kept}
+    frame = frames.live_frame(event, newest)
+    before = before or {}
+    for a in newest.assignments:
+        slot = (old_frame.slot.get(a.slot_id) if old_frame else None) or frame.slot.get(a.slot_id)
+        room = (old_frame.room.get(a.room_id) if old_frame else None) or frame.room.get(a.room_id)
+        if slot is None or room is None or any(x.proposal.id == a.proposal_id for x in impact.sessions):
+            continue
+        if a.proposal_id not in kept_ids:
+            impact.dropped.append(Affected(a.proposal, slot, room, a.proposal_id in in_published))
+        elif a.slot_id in before and before[a.slot_id] != (frame.slot[a.slot_id].start, frame.slot[a.slot_id].end):
+            old = frames.SlotView(a.slot_id, *before[a.slot_id], slot.kind, slot.label, event.tz)
+            impact.moved.append(Affected(a.proposal, old, room, a.proposal_id in in_published,
+                                         frame.slot[a.slot_id]))
+    impact.dropped.sort(key=lambda x: (x.slot.start, x.room.name))
+    impact.moved.sort(key=lambda x: (x.slot.start, x.room.name))
+    impact.people = len(_people_of(impact.proposal_ids))
+    if not impact.sessions or not write:
+        impact.draft_number = newest.number if newest.status == "draft" else newest.number + 1
+        return impact
+    draft = newest
+    if newest.status == "published":
+        draft = ScheduleVersion(event_id=event.id, number=newest.number + 1, status="draft", source="change",
+                                figures={}, reasons=[], unscheduled=[], now_slot_id=None)
+        db.session.add(draft)
+        db.session.flush()
+    pinned = {k for k in kept if any(a.pinned for a in newest.assignments
+                                     if built.proposal_key.get(a.proposal_id) == k)}
+    scheduling.rewrite_assignments(draft, built, kept, pinned)
+    db.session.flush()
+    free = scheduling.unpinned(built)
+    figures = dict(draft.figures or {})
+    figures.update(scheduling.figures_of(free, scheduling.candidate(free, kept)))
+    draft.figures = figures
+    impact.draft_number = draft.number
+    impact.applied = True
+    return impact
+
+
+def apply_change(event: Event, change: Callable[[], None], confirmed: bool, ask_always: bool = False) -> Impact:
+    """Make a change that may touch the schedule, and carry it into the next draft.
+
+    Unless confirmed, a change that touches a published session (or any, with `ask_always`)
+    is only tried: the impact is returned and nothing is kept, for the facilitator to confirm.
+    """
+    event_id = event.id
+    with transaction() as tx:
+        event = db.session.get(Event, event_id)
+        before = snapshot(event)
+        change()
+        db.session.flush()
+        db.session.expire_all()
+        event = db.session.get(Event, event_id)
+        impact = carry_into_next_draft(event, before, write=False)
+        if not confirmed and (ask_always or impact.touches_published):
+            tx.discard()
+            return impact
+        impact = carry_into_next_draft(event, before, write=True)
+        touch_event(event)
+        impact.applied = True
+    return impact

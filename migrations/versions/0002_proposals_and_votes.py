@@ -5,9 +5,8 @@ Revises: 0001
 Create Date: 2026-11-24 10:17:37.513321
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0002'
@@ -46,7 +45,8 @@ def upgrade():
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("status IN ('proposed', 'accepted', 'declined', 'withdrawn', 'merged')", name='proposal_status_known'),
+    sa.CheckConstraint("status IN ('proposed', 'accepted', 'declined', 'withdrawn', 'merged')",
+                       name='proposal_status_known'),
     sa.CheckConstraint("visibility IN ('public', 'participants')", name='proposal_visibility_known'),
     sa.CheckConstraint('length IN (1, 2)', name='proposal_length_known'),
     sa.CheckConstraint('max_group IS NULL OR max_group > 0', name='proposal_group_positive'),

@@ -5,9 +5,8 @@ Revises: 0002
 Create Date: 2026-11-24 10:30:23.331987
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'
@@ -78,7 +77,9 @@ def upgrade():
     )
     with op.batch_alter_table('solve_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_solve_run_event_id'), ['event_id'], unique=False)
-        batch_op.create_index('one_active_run_per_event', ['event_id'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+        batch_op.create_index('one_active_run_per_event', ['event_id'], unique=True,
+                              sqlite_where=sa.text("status IN ('queued', 'running')"),
+                              postgresql_where=sa.text("status IN ('queued', 'running')"))
 
     op.create_table('room_booking',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -106,7 +107,8 @@ def downgrade():
 
     op.drop_table('room_booking')
     with op.batch_alter_table('solve_run', schema=None) as batch_op:
-        batch_op.drop_index('one_active_run_per_event', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+        batch_op.drop_index('one_active_run_per_event', sqlite_where=sa.text("status IN ('queued', 'running')"),
+                            postgresql_where=sa.text("status IN ('queued', 'running')"))
         batch_op.drop_index(batch_op.f('ix_solve_run_event_id'))
 
     op.drop_table('solve_run')

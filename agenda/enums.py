@@ -1,0 +1,79 @@
+"""States and kinds, each with a label in the reader's language.
+
+The database stores the values (CHECK constraints list them); pages show `.label`.
+"""
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Labelled(StrEnum):
+    @property
+    def label(self) -> str:
+        return str(LABELS[type(self)][self])
+
+
+class ProposalStatus(Labelled):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
+
+
+class SlotKind(Labelled):
+    OPEN = "open"
+    PLENARY = "plenary"
+    BREAK = "break"
+
+
+class Role(Labelled):
+    PARTICIPANT = "participant"
+    FACILITATOR = "facilitator"
+    ADMIN = "admin"
+
+
+class VersionStatus(Labelled):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class RunStatus(Labelled):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class InvitationState(Labelled):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+LABELS = {
+    ProposalStatus: {
+        ProposalStatus.PROPOSED: _l("proposed"), ProposalStatus.ACCEPTED: _l("accepted"),
+        ProposalStatus.DECLINED: _l("declined"), ProposalStatus.WITHDRAWN: _l("withdrawn"),
+        ProposalStatus.MERGED: _l("merged"),
+    },
+    SlotKind: {SlotKind.OPEN: _l("open for sessions"), SlotKind.PLENARY: _l("plenary"), SlotKind.BREAK: _l("break")},
+    Role: {Role.PARTICIPANT: _l("participant"), Role.FACILITATOR: _l("facilitator"), Role.ADMIN: _l("admin")},
+    VersionStatus: {VersionStatus.DRAFT: _l("draft"), VersionStatus.PUBLISHED: _l("published")},
+    RunStatus: {
+        RunStatus.QUEUED: _l("waiting for the worker"), RunStatus.RUNNING: _l("running"),
+        RunStatus.SUCCEEDED: _l("done"), RunStatus.FAILED: _l("failed"), RunStatus.CANCELLED: _l("stopped"),
+    },
+    InvitationState: {InvitationState.INVITED: _l("invited"), InvitationState.ACCEPTED: _l("accepted"),
+                      InvitationState.DECLINED: _l("declined")},
+}
+
+
+def label(enum: type[Labelled], value: str) -> str:
+    """The label of a stored value ('' for a value the enum does not know)."""
+    try:
+        return enum(value).label
+    except ValueError:
+        return ""

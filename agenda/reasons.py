@@ -1,0 +1,214 @@
+"""Solver records in words: refusals, warnings, reasons and run outcomes, with real names and times.
+
+The solver and the checker return codes and the ids involved; scheduling.record_refs turns
+those into database references ({"code": …, "sessions": [{"proposal": 12}], "slots": [5], …}),
+which are stored as they are. The words are made here, when the reader's language is known.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .dates import when
+from .extensions import db
+from .models import Event, Proposal, Room, Slot, SolveRun, User
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return _("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+
+class Names:
+    """Names and times for the references of one record."""
+
+    def __init__(self, event: Event, record: dict):
+        self.event = event
+        self.record = record
+
+    def session(self, i: int = 0) -> str:
+        refs = self.record.get("sessions") or []
+        if i >= len(refs):
+            return _("a session")
+        ref = refs[i]
+        if "proposal" in ref:
+            p = db.session.get(Proposal, ref["proposal"])
+            return p.title if p else _("a session")
+        if "plenary" in ref:
+            s = db.session.get(Slot, ref["plenary"])
+            return (s.label if s and s.label else _("the plenary"))
+        return _("a session")
+
+    def time(self, i: int = 0) -> str:
+        refs = self.record.get("slots") or []
+        s = db.session.get(Slot, refs[i]) if i < len(refs) else None
+        return when(s.start, self.event.tz, "weekday_time") if s else _("a slot")
+
+    def room(self, i: int = 0) -> str:
+        refs = self.record.get("rooms") or []
+        r = db.session.get(Room, refs[i]) if i < len(refs) else None
+        return r.name if r else _("a room")
+
+    def people(self) -> str:
+        names = []
+        for user_id in self.record.get("people") or []:
+            u = db.session.get(User, user_id)
+            names.append(u.display_name if u else _("someone who has left"))
+        return _and(names) or _("a facilitator")
+
+    def needs(self) -> str:
+        return _and(list(self.record.get("needs") or []))
+
+    def number(self, i: int) -> int:
+        numbers = self.record.get("numbers") or []
+        return numbers[i] if i < len(numbers) else 0
+
+
+def describe(record: dict | str, event: Event) -> str:
+    """One refusal, warning or reason in the reader's language."""
+    if isinstance(record, str):  # stored before reasons were codes
+        return record
+    n = Names(event, record)
+    code = record.get("code")
+    s1, s2 = n.session(0), n.session(1)
+    t, room, who, needs = n.time(), n.room(), n.people(), n.needs()
+    past = bool(record.get("past"))
+    match code:
+        # The checker's rules (a hand edit or an imported solution that breaks one)
+        case "unknown_session" | "unknown_slot" | "unknown_room":
+            return _("The schedule names a session, slot or room this event does not have.")
+        case "past_end_of_day":
+            return _("'%(session)s' would run past the end of the day if it started at %(time)s.",
+                     session=s1, time=t)
+        case "session_missing":
+            return _("'%(session)s' is neither scheduled nor listed as unscheduled.", session=s1)
+        case "session_twice":
+            return _("'%(session)s' appears more than once.", session=s1)
+        case "too_many_runs":
+            return ngettext("'%(session)s' may run only once.", "'%(session)s' may run at most %(num)d times.",
+                            n.number(1), session=s1)
+        case "runs_same_slot":
+            return _("'%(session)s' would run twice at %(time)s.", session=s1, time=t)
+        case "fixed_moved":
+            return _("'%(session)s' is fixed to %(time)s in %(room)s.", session=s1, time=t, room=room)
+        case "room_lacks_needs":
+            return _("'%(session)s' needs %(needs)s, which %(room)s does not have.", session=s1, needs=needs,
+                     room=room)
+        case "room_unavailable":
+            return _("%(room)s is not available at %(time)s, when '%(session)s' would be there.", room=room,
+                     time=t, session=s1)
+        case "room_double_booked":
+            return _("%(room)s would hold both '%(first)s' and '%(second)s' at %(time)s.", room=room, first=s1,
+                     second=s2, time=t)
+        case "hall_mixed":
+            return _("%(room)s cannot hold the session '%(first)s' and the table '%(second)s' at %(time)s.",
+                     room=room, first=s1, second=s2, time=t)
+        case "table_double_booked":
+            return _("Table %(table)d in %(room)s would hold both '%(first)s' and '%(second)s' at %(time)s.",
+                     table=n.number(0), room=room, first=s1, second=s2, time=t)
+        case "table_needs_hall":
+            return _("'%(session)s' runs at a table: put it at a table of a hall, not in %(room)s.",
+                     session=s1, room=room)
+        case "table_out_of_range":
+            return _("%(room)s has tables 1 to %(tables)d; there is no table %(table)d.", room=room,
+                     tables=n.number(1), table=n.number(0))
+        case "table_for_ordinary":
+            return _("'%(session)s' does not run at a table: it takes the whole of %(room)s.", session=s1,
+                     room=room)
+        case "session_unavailable":
+            return _("'%(session)s' cannot take place at %(time)s.", session=s1, time=t)
+        case "facilitator_unavailable":
+            return _("%(person)s, who runs '%(session)s', is not available at %(time)s.", person=who,
+                     session=s1, time=t)
+        case "facilitator_double_booked":
+            return _("%(person)s is in both '%(first)s' and '%(second)s' on %(time)s.", person=who, first=s1,
+                     second=s2, time=t)
+        case "placed_in_past":
+            return _("'%(session)s' cannot go to %(time)s: that slot has already started.", session=s1, time=t)
+        case "past_changed":
+            return _("'%(session)s' has already taken place at %(time)s in %(room)s; it stays there.",
+                     session=s1, time=t, room=room)
+        case "after_order":
+            return _("'%(first)s' is a part 2: it must come after every run of '%(second)s'.", first=s1,
+                     second=s2)
+        # Why no valid schedule exists (fixed or past sessions collide)
+        case "pinned_past_end_of_day":
+            return _("'%(session)s' is pinned to %(time)s but would run past the end of the day.",
+                     session=s1, time=t)
+        case "fixed_in_past":
+            return _("'%(session)s' is pinned to %(time)s, which has already started.", session=s1, time=t)
+        case "pinned_room_lacks_needs":
+            if past:
+                return _("'%(session)s' took place in %(room)s, which has no %(needs)s.", session=s1,
+                         room=room, needs=needs)
+            return _("'%(session)s' is pinned to %(room)s, which has no %(needs)s.", session=s1, room=room,
+                     needs=needs)
+        case "pinned_room_unavailable":
+            return _("'%(session)s' is pinned to %(room)s at %(time)s, when that room is not available.",
+                     session=s1, room=room, time=t)
+        case "pinned_session_unavailable":
+            return _("'%(session)s' is pinned to %(time)s, when it cannot take place.", session=s1, time=t)
+        case "pinned_same_room":
+            return _("'%(first)s' and '%(second)s' are both pinned to %(room)s at %(time)s.", first=s1,
+                     second=s2, room=room, time=t)
+        case "pinned_facilitator_unavailable":
+            return _("'%(session)s' is pinned to %(time)s, when %(person)s, who runs it, is not available.",
+                     session=s1, time=t, person=who)
+        case "pinned_facilitator_twice":
+            return _("%(person)s is pinned to two places at %(time)s: '%(first)s' and '%(second)s'.",
+                     person=who, time=t, first=s1, second=s2)
+        # Why a session was left out
+        case "no_hall_with_tables":
+            return _("'%(session)s' runs at a table, and no room is a hall with tables.", session=s1)
+        case "no_room_has_needs":
+            return _("'%(session)s' needs %(needs)s, and no room has it.", session=s1, needs=needs)
+        case "too_long_for_any_day":
+            return ngettext("'%(session)s' lasts %(num)d slot, and no day has that many slots in a row left.",
+                            "'%(session)s' lasts %(num)d slots, and no day has that many slots in a row left.",
+                            n.number(0), session=s1)
+        case "facilitators_never_free":
+            return _("'%(session)s' has no slot left in which it and the people who run it (%(people)s) "
+                     "are all available.", session=s1, people=who)
+        case "session_never_available":
+            return _("'%(session)s' is unavailable in every slot that is left.", session=s1)
+        case "no_room_with_needs_when_free":
+            return _("'%(session)s' needs %(needs)s, and no room with it is free when the people who run it "
+                     "can be there.", session=s1, needs=needs)
+        case "no_room_when_free":
+            return _("'%(session)s' has no free room when the people who run it can be there.", session=s1)
+        case "all_places_taken":
+            return ngettext(
+                "'%(session)s' could not be placed: the %(num)d slot where it fits is full, or one of the "
+                "people who run it is busy then.",
+                "'%(session)s' could not be placed: each of the %(num)d slots where it fits is full, or one of "
+                "the people who run it is busy then.", n.number(0), session=s1)
+        case "feature_shortage":
+            return _("%(sessions)d session-slots need %(needs)s, but rooms with it offer only %(offered)d: "
+                     "some of those sessions cannot be placed.", sessions=n.number(0), needs=needs,
+                     offered=n.number(1))
+        case "table_shortage":
+            return _("%(sessions)d table sessions, but the halls have %(places)d table places in the free "
+                     "slots: some of them cannot be placed.", sessions=n.number(0), places=n.number(1))
+    return _("The schedule breaks a rule.")
+
+
+def outcome(run: SolveRun, event: Event) -> str:
+    """What a solve run came to, in words."""
+    data = run.outcome or {}
+    match data.get("code"):
+        case "ready":
+            return _("Version %(n)d is ready for review.", n=data.get("version", 0))
+        case "cancelled_before_start":
+            return _("Cancelled before it started.")
+        case "worker_stopped":
+            return _("The worker stopped during this run. Nothing was changed: run it again.")
+        case "problem_failed":
+            return _("The event could not be turned into a scheduling problem. The error is logged.")
+        case "solver_failed":
+            return _("The solver stopped with an error. The error is logged; nothing was changed.")
+        case "infeasible":
+            reasons = " ".join(describe(r, event) for r in data.get("reasons", []))
+            return _("No valid schedule exists: %(reasons)s", reasons=reasons)
+    return run.message or ""

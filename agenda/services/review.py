@@ -1,0 +1,149 @@
+"""What a facilitator sees of a version: each session's votes and warnings, what is left out and
+why, and what changed since the version it is compared with."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import scheduling
+from ..extensions import db
+from ..models import Event, Facilitation, Proposal, ScheduleVersion, Slot, Vote
+from ..reasons import describe
+from .frames import Frame, Item, frame_of, items_of
+
+
+@dataclass
+class SessionReport:
+    item: Item
+    votes: int
+    capacity: int
+    free_voters: int  # voters not busy elsewhere (their own session, a plenary)
+    clashing: int  # of those, how many also want another session at the same time
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Diff:
+    moved: list[tuple[Item, Item]] = field(default_factory=list)
+    new: list[Item] = field(default_factory=list)
+    removed: list[Item] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.moved or self.new or self.removed)
+
+
+@dataclass
+class Review:
+    version: ScheduleVersion
+    frame: Frame
+    items: list[Item]
+    reports: list[SessionReport]
+    diff: Diff
+    against: ScheduleVersion | None
+    published: ScheduleVersion | None
+    unscheduled: list[Proposal]
+    reasons: list[str]
+    can_publish: bool
+
+    def cells(self) -> dict[tuple[int, int], list[Item]]:
+        """(slot id, room id) → the runs there (several at the tables of a hall)."""
+        out: dict[tuple[int, int], list[Item]] = defaultdict(list)
+        for it in self.items:
+            for s in it.slots:
+                out[(s.id, it.room.id)].append(it)
+        return out
+
+
+def reports_of(event: Event, items: list[Item]) -> list[SessionReport]:
+    ids = {it.proposal.id for it in items}
+    votes: dict[int, list[int]] = defaultdict(list)
+    mine_votes: dict[int, set[int]] = defaultdict(set)
+    for user_id, proposal_id in db.session.execute(select(Vote.user_id, Vote.proposal_id).join(Proposal).where(
+            Proposal.event_id == event.id)):
+        mine_votes[user_id].add(proposal_id)
+        if proposal_id in ids:
+            votes[proposal_id].append(user_id)
+    hosts: dict[int, set[int]] = defaultdict(set)
+    for user_id, proposal_id in db.session.execute(select(Facilitation.user_id, Facilitation.proposal_id).where(
+            Facilitation.state == "accepted", Facilitation.proposal_id.in_(ids))):
+        hosts[user_id].add(proposal_id)
+    span: dict[int, set[int]] = defaultdict(set)
+    for it in items:
+        span[it.proposal.id] |= {s.id for s in it.slots}
+    busy = {user_id: set().union(*(span[p] for p in ps)) for user_id, ps in hosts.items()}
+    reports = []
+    for it in items:
+        pid = it.proposal.id
+        mine = {s.id for s in it.slots}
+        free = clashing = 0
+        for user_id in votes[pid]:
+            if busy.get(user_id, set()) & mine:
+                continue
+            free += 1
+            if any(v != pid and span.get(v, set()) & mine for v in mine_votes[user_id]):
+                clashing += 1
+        n = len(votes[pid])
+        warnings = []
+        seats = sum(r.room.capacity for r in it.runs) if it.runs else it.room.capacity
+        if not it.table and n > seats:
+            warnings.append(_("%(votes)d people want to attend; %(room)s holds %(capacity)d.",
+                              votes=n, room=it.room.name, capacity=it.room.capacity))
+        if it.proposal.max_group and n > it.proposal.max_group:
+            warnings.append(_("%(votes)d votes for a group of at most %(most)d.", votes=n,
+                              most=it.proposal.max_group))
+        reports.append(SessionReport(it, n, it.room.capacity, free, clashing, warnings))
+    return reports
+
+
+def diff(after: list[Item], before: list[Item]) -> Diff:
+    """Moved (from → to), new and removed sessions between two versions."""
+    b: dict[int, list[Item]] = defaultdict(list)
+    a: dict[int, list[Item]] = defaultdict(list)
+    for it in before:
+        b[it.proposal.id].append(it)
+    for it in after:
+        a[it.proposal.id].append(it)
+    out = Diff()
+    for pid, runs in a.items():
+        if pid not in b:
+            out.new.extend(runs)
+        elif [(x.start, x.room.id, x.table) for x in runs] != [(x.start, x.room.id, x.table) for x in b[pid]]:
+            out.moved.append((b[pid][0], runs[0]))
+    for pid, runs in b.items():
+        if pid not in a:
+            out.removed.extend(runs)
+    out.moved.sort(key=lambda ba: ba[1].start)
+    out.new.sort(key=lambda it: it.start)
+    out.removed.sort(key=lambda it: it.start)
+    return out
+
+
+def review_version(event: Event, version: ScheduleVersion) -> Review:
+    frame = frame_of(version, event)
+    items = items_of(version, frame)
+    published = scheduling.published_version(event)
+    # Compare with the public schedule; before anything is published, with the version before.
+    against = published if published and published.id != version.id else None
+    if published is None:
+        against = db.session.scalar(select(ScheduleVersion).where(
+            ScheduleVersion.event_id == event.id, ScheduleVersion.number < version.number)
+            .order_by(ScheduleVersion.number.desc()).limit(1))
+    changes = diff(items, items_of(against)) if against is not None else Diff()
+    placed = {it.proposal.id for it in items}
+    unscheduled = list(db.session.scalars(select(Proposal).where(
+        Proposal.event_id == event.id, Proposal.status == "accepted", Proposal.id.not_in(placed or {0}))
+        .order_by(Proposal.title)))
+    newest = scheduling.newest_version(event)
+    return Review(
+        version=version, frame=frame, items=items, reports=reports_of(event, items), diff=changes,
+        against=against, published=published, unscheduled=unscheduled,
+        reasons=[describe(r, event) for r in version.reasons],
+        can_publish=version.status == "draft" and newest is not None and newest.id == version.id)
+
+
+def now_slot_of(version: ScheduleVersion) -> Slot | None:
+    return db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
