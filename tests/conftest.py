@@ -3,10 +3,12 @@ import itertools
 import os
 import re
 import subprocess
+import uuid
 from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from agenda import create_app
 from agenda.extensions import db as _db
@@ -118,3 +120,51 @@ def errors(response) -> list[str]:
     """The error messages a page shows next to fields or at the top of a form."""
     found = re.findall(r'class="error"[^>]*>([^<]+)<', response.get_data(as_text=True))
     return [html.unescape(e) for e in found]
+
+
+DEMO_PASSWORD = "demo password 123"
+
+
+@pytest.fixture
+def demo(app):
+    from agenda.demo import load_demo
+
+    return load_demo(DEMO_PASSWORD)
+
+
+def generate(event, time_limit=2, now_slot=None):
+    """Run the solver for the event as the worker would; return the finished run."""
+    from agenda.services import schedule as svc
+
+    run = svc.start_run(event, time_limit, now_slot)
+    assert svc.claim_next_run() == run.id
+    return svc.execute_run(run.id)
+
+
+def publish_new(event, time_limit=2):
+    from agenda.services import schedule as svc
+
+    version = generate(event, time_limit).version
+    svc.publish_version(version)
+    return version
+
+
+def client_for(app, email, password=DEMO_PASSWORD):
+    client = app.test_client()
+    assert login(client, email, password).status_code == 302
+    return client
+
+
+@pytest.fixture
+def postgres_database():
+    """A throw-away database on the local PostgreSQL server."""
+    need(postgres_ready(), "no PostgreSQL server at 127.0.0.1:5432")
+    name = f"agenda_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -11,35 +11,15 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from agenda.demo import load_demo
 from agenda.extensions import db
 from agenda.models import Assignment, Proposal, Slot, User
 from agenda.services import attendee
 from agenda.services import schedule as svc
 
-from .conftest import login
+from .conftest import client_for, publish_new
 
-PASSWORD = "demo password 123"
 SPEC = Path(__file__).resolve().parents[1] / "spec" / "frab"
 
-
-@pytest.fixture
-def demo(app):
-    return load_demo(PASSWORD)
-
-
-def publish_new(event, time_limit=2):
-    run = svc.start_run(event, time_limit)
-    svc.claim_next_run()
-    version = svc.execute_run(run.id).version
-    svc.publish_version(version)
-    return version
-
-
-def client_for(app, email):
-    client = app.test_client()
-    login(client, email, PASSWORD)
-    return client
 
 
 def test_before_publishing_pages_say_so_and_feeds_are_valid_and_empty(client, demo):

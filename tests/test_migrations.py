@@ -1,14 +1,10 @@
 """The Alembic migrations build the schema on an empty SQLite file and on PostgreSQL."""
 
-import uuid
-
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from agenda import create_app
-
-from .conftest import need, postgres_ready
 
 TABLES = {"event", "slot", "room", "room_unavailable", "user", "membership", "login_attempt"}
 
@@ -29,21 +25,6 @@ def migrate_and_inspect(tmp_path, monkeypatch, url):
 def test_migrations_apply_to_empty_sqlite(tmp_path, monkeypatch):
     tables = migrate_and_inspect(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'empty.sqlite'}")
     assert TABLES <= tables
-
-
-@pytest.fixture
-def postgres_database():
-    """A throw-away database on the local PostgreSQL server."""
-    need(postgres_ready(), "no PostgreSQL server at 127.0.0.1:5432")
-    name = f"agenda_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.mark.postgres

@@ -67,18 +67,26 @@ def update_event(event: Event, settings: EventSettings, confirmed: bool = False)
 
     def change():
         event = db.session.get(Event, event_id)
-        old_tz = event.tz
+        old_tz, old_name = event.tz, event.name
         _apply_settings(event, settings)
         now = utcnow()
+        moves = []
         for slot in list(event.slots):
             local_start, local_end = slot.start.astimezone(old_tz), slot.end.astimezone(old_tz)
             if not settings.first_day <= local_start.date() <= settings.last_day:
                 slot.removed_at = now
-                continue
-            if event.timezone != str(old_tz):
-                slot.start = local_to_utc(event, local_start.date(), local_start.time())
-                slot.end = local_to_utc(event, local_end.date(), local_end.time())
-        touch_event(event)
+            elif event.timezone != str(old_tz):
+                moves.append((slot, local_to_utc(event, local_start.date(), local_start.time()),
+                              local_to_utc(event, local_end.date(), local_end.time())))
+        # Slot starts are unique among the slots in use: set every slot aside, then move each.
+        for slot, _start, _end in moves:
+            slot.removed_at = now
+        db.session.flush()
+        for slot, start, end in moves:
+            slot.start, slot.end, slot.removed_at = start, end, None
+            db.session.flush()
+        if event.name != old_name:  # feeds carry it; the rest reaches them with the next version
+            touch_event(event)
 
     return apply_change(event, change, confirmed)
 
@@ -208,7 +216,6 @@ def add_day_of_slots(event: Event, day: date, template: str) -> list[Slot]:
             times.append((s, e))
         new = [Slot(event_id=event.id, start=s, end=e, kind="open", label="") for s, e in times]
         db.session.add_all(new)
-        touch_event(event)
     return new
 
 
@@ -227,7 +234,6 @@ def update_slot(
     def change():
         row = db.session.get(Slot, slot_id)
         row.start, row.end, row.kind, row.label = s, e, kind, label.strip()
-        touch_event(row.event)
 
     return apply_change(event, change, confirmed)
 

@@ -203,7 +203,6 @@ def withdraw_proposal(proposal: Proposal, user: User) -> None:
         carry_into_next_draft(proposal.event)
         _notify(people, proposal.event_id, "withdrawn" if scheduled else "withdrawn_unscheduled",
                 title=proposal.title, name=name)
-        touch_event(proposal.event)
 
 
 def leave_proposal(proposal: Proposal, user: User) -> None:
@@ -309,7 +308,6 @@ def merge_proposals(keep: Proposal, other: Proposal) -> None:
         _notify(proposers, keep.event_id, "merged", other=other.title, keep=keep.title)
         db.session.flush()
         carry_into_next_draft(keep.event)
-        touch_event(keep.event)
     log.info("proposal %s merged into %s", other_id, keep_id)
 
 

@@ -476,6 +476,5 @@ def apply_change(event: Event, change: Callable[[], None], confirmed: bool, ask_
             tx.discard()
             return impact
         impact = carry_into_next_draft(event, before, write=True)
-        touch_event(event)
         impact.applied = True
     return impact
