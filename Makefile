@@ -6,7 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := agenda
 
-.PHONY: run test bench lint venv serve clean
+.PHONY: run test bench lint venv serve clean translations
+
+CATALOGUES := $(wildcard agenda/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +26,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed-test
 
-run: $(VENV)/.installed-app
+# The .po files are in the repository; the .mo files the app reads are built from them.
+agenda/translations/%/LC_MESSAGES/messages.mo: agenda/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed-app
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+translations: $(COMPILED)
+
+run: $(VENV)/.installed-app translations
 	$(BIN)/flask db upgrade --directory migrations
 	$(BIN)/flask agenda demo --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the solver worker)"
@@ -31,7 +40,7 @@ run: $(VENV)/.installed-app
 	AGENDA_SESSION_COOKIE_SECURE=false AGENDA_REMEMBER_COOKIE_SECURE=false \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'agenda:create_app()'
 
-test: venv
+test: venv translations
 	$(BIN)/python -m pytest -q
 
 lint: venv

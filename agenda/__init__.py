@@ -43,7 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
 
     from . import compress, security
 
@@ -64,16 +66,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(schedule_bp)
     app.register_blueprint(events_bp)
 
-    from . import cli, templating
+    from . import cli, i18n, templating
 
+    i18n.init_app(app)
     cli.init_app(app)
     templating.init_app(app)
     return app
-
-
-def _select_locale():
-    from flask import has_request_context, request
-
-    if not has_request_context():  # the CLI and the worker speak the default language
-        return None
-    return request.accept_languages.best_match(["en", "es", "fr"]) or "en"

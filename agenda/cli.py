@@ -169,5 +169,61 @@ def import_solution_command(slug, file):
     click.echo(f"stored as draft version {version.number}")
 
 
+# Translations
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = ROOT / "agenda" / "translations"
+POT = CATALOGUES / "messages.pot"
+
+
+def pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract_messages(out: Path = POT) -> Path:
+    """Every message of the web app and its templates, into a template catalogue."""
+    pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "--no-location",
+            "--sort-output", "--project", "agenda", "-o", str(out), str(ROOT))
+    return out
+
+
+@agenda_cli.group("translate")
+def translate():
+    """Catalogues: extract messages, update the .po files, compile them, add a language."""
+
+
+@translate.command("extract")
+def translate_extract():
+    """Write agenda/translations/messages.pot from the code and templates."""
+    click.echo(f"wrote {extract_messages().relative_to(ROOT)}")
+
+
+@translate.command("update")
+def translate_update():
+    """Extract, then bring every language's .po up to date (new messages are left empty)."""
+    extract_messages()
+    pybabel("update", "-i", str(POT), "-d", str(CATALOGUES), "--no-fuzzy-matching", "--ignore-obsolete")
+    click.echo("updated the catalogues: translate the empty messages, then `flask agenda translate compile`")
+
+
+@translate.command("compile")
+def translate_compile():
+    """Compile the .po files into the .mo files the app reads."""
+    pybabel("compile", "-d", str(CATALOGUES), "--statistics")
+
+
+@translate.command("init")
+@click.argument("language")
+def translate_init(language):
+    """Start a catalogue for a new language (an ISO 639-1 code such as pt)."""
+    extract_messages()
+    pybabel("init", "-i", str(POT), "-d", str(CATALOGUES), "-l", language)
+    click.echo(f"created agenda/translations/{language}/LC_MESSAGES/messages.po; add '{language}' to "
+               f"LANGUAGES in agenda/i18n.py")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(agenda_cli)

@@ -63,6 +63,8 @@ class Event(db.Model):
     formats: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_FORMATS))
     proposals_open: Mapped[bool] = mapped_column(Boolean, default=True)
     voting_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The language pages and public feeds speak when nothing else says which.
+    default_locale: Mapped[str] = mapped_column(String(8), default="en")
     invite_code: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped by every change to what public pages and feeds show (caches key on it).
@@ -168,6 +170,7 @@ class User(UserMixin, db.Model):
     # "!" marks an account that cannot log in (generated demo participants).
     password_hash: Mapped[str] = mapped_column(String(255))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    locale: Mapped[str | None] = mapped_column(String(8))  # the interface language they chose
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Part of the login cookie; changing it logs out every copy of the cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)

@@ -180,3 +180,112 @@ def test_pages_render_without_console_errors(site):
             assert problems == []  # the CSP blocked nothing, nothing failed to load
         finally:
             browser.close()
+
+
+@pytest.fixture
+def world_site(tmp_path):
+    """The test world (a published demo and more) served by gunicorn."""
+    need(os.path.exists(CHROMIUM), "Debian's chromium is not installed (.ci/run installs it)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        need(False, "the playwright package is missing")
+    from .world import build_world
+
+    port = free_port()
+    env = {"AGENDA_INSTANCE_PATH": str(tmp_path / "instance"), "AGENDA_BASE_URL": f"http://127.0.0.1:{port}"}
+    os.environ.update(env)
+    try:
+        app = create_app()
+        with app.app_context():
+            upgrade()
+            world = build_world()
+            values = dict(world.values)
+            db.session.remove()
+            db.engine.dispose()
+        with gunicorn(env, workers=2, port=port) as base:
+            yield base, values
+    finally:
+        for key in env:
+            os.environ.pop(key, None)
+
+
+PAGES = {
+    None: ["/", "/login", "/register", "/{slug}/", "/{slug}/schedule", "/{slug}/schedule?view=grid",
+           "/{slug}/now?at=2017-11-08T11:30", "/{slug}/proposals", "/{slug}/proposals/{proposal_id}",
+           "/{slug}/schedule/sessions/{proposal_id}", "/nowhere/"],
+    "participant@example.org": ["/{slug}/me/agenda", "/{slug}/me/votes", "/{slug}/me/proposals",
+                                "/{slug}/proposals/new", "/{slug}/proposals/{proposal_id}/edit", "/account",
+                                "/account/password"],
+    "facilitator@example.org": ["/{slug}/manage/", "/{slug}/manage/rooms", "/{slug}/manage/rooms/{room_id}",
+                                "/{slug}/manage/slots", "/{slug}/manage/slots/{slot_id}", "/{slug}/manage/people",
+                                "/{slug}/facilitate/", "/{slug}/facilitate/runs/{run_id}",
+                                "/{slug}/facilitate/versions/{number}", "/{slug}/facilitate/versions/1",
+                                "/{slug}/proposals/{proposal_id}"],
+}
+
+
+@pytest.mark.slow
+def test_every_page_fits_a_360_px_phone_in_three_languages(world_site, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base, values = world_site
+    too_wide = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            for lang in ("en", "es", "fr"):
+                for email, paths in PAGES.items():
+                    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=lang,
+                                                  extra_http_headers={"Accept-Language": lang})
+                    page = context.new_page()
+                    if email:
+                        login(page, base, email)
+                    for path in paths:
+                        page.goto(base + path.format(**values))
+                        width = page.evaluate("document.documentElement.scrollWidth")
+                        assert page.evaluate("document.documentElement.lang") == lang
+                        if width > 360:
+                            too_wide.append((lang, path, width))
+                            page.screenshot(path=str(tmp_path / f"wide-{lang}-{len(too_wide)}.png"), full_page=True)
+                    if lang == "es" and email == "facilitator@example.org":
+                        page.goto(base + PAGES[email][8].format(**values))
+                        page.screenshot(path="/tmp/draft-360-es.png", full_page=True)
+                    context.close()
+        finally:
+            browser.close()
+    assert too_wide == []
+
+
+@pytest.mark.slow
+def test_printing_the_agenda_and_the_grid_keeps_every_title_and_room(world_site):
+    from playwright.sync_api import sync_playwright
+
+    base, values = world_site
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            # A4 and Letter, less 12 mm margins, at 96 dpi.
+            for width in (703, 725):
+                context = browser.new_context(viewport={"width": width, "height": 1000})
+                page = context.new_page()
+                page.emulate_media(media="print")
+                page.goto(f"{base}/{values['slug']}/schedule?view=grid")
+                for table in page.locator("table.grid").all():
+                    box = table.bounding_box()
+                    assert box["x"] + box["width"] <= width + 1, width
+                    headers = table.locator("thead th").all()
+                    assert len(headers) == 7  # time and six rooms: the last room is on the paper too
+                    assert all(h.is_visible() for h in headers)
+                page.emulate_media(media="screen")
+                login(page, base, "participant@example.org")
+                page.emulate_media(media="print")
+                page.goto(f"{base}/{values['slug']}/me/agenda")
+                assert page.locator("button").first.is_visible() is False
+                clashes = page.locator("li.clash").all()
+                assert clashes
+                for row in clashes:
+                    assert row.locator(".printonly").first.is_visible()
+                context.close()
+        finally:
+            browser.close()

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..forms import BaseForm, MultiCheckboxField
@@ -36,6 +36,14 @@ class RegisterForm(BaseForm):
     invite_code = StringField(_l("Invite code"), validators=[Optional(), Length(max=64)])
 
 
+def interface_choices():
+    from ..i18n import LANGUAGES as INTERFACE
+    from ..i18n import language_own_name
+
+    return [SelectChoice("", _l("The one my browser asks for"))] + [
+        SelectChoice(code, language_own_name(code)) for code in INTERFACE]
+
+
 class ProfileForm(BaseForm):
     display_name = StringField(
         _l("Display name"),
@@ -44,6 +52,10 @@ class ProfileForm(BaseForm):
     )
     languages = MultiCheckboxField(
         _l("Languages I speak"), choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()]
+    )
+    locale = SelectField(
+        _l("Language of the pages"), choices=interface_choices, validate_choice=False,
+        description=_l("Also the language of your e-mails, your calendar and your plain-text agenda."),
     )
 
 

@@ -107,7 +107,7 @@ def logout():
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        accounts.update_profile(current_user, form.display_name.data, form.languages.data)
+        accounts.update_profile(current_user, form.display_name.data, form.languages.data, form.locale.data or None)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template(

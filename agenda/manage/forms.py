@@ -58,6 +58,11 @@ class EventForm(BaseForm):
         default="skillshare\nworking session\ncampaign lab\nbazaar table",
         validators=[DataRequired(), Length(max=2000)],
     )
+    default_locale = SelectField(
+        _l("Default language of the pages"), default="en", validate_choice=False,
+        description=_l("For visitors whose browser asks for none of the app's languages, and for the public "
+                       "calendar and schedule files."),
+    )
     proposals_open = BooleanField(_l("Proposals are open"), default=True)
     voting_open = BooleanField(_l("Voting is open"), default=True)
     invite_code = StringField(
@@ -69,6 +74,9 @@ class EventForm(BaseForm):
         super().__init__(*args, **kwargs)
         if not with_slug:
             del self.slug
+        from ..i18n import LANGUAGES, language_own_name
+
+        self.default_locale.choices = [SelectChoice(c, language_own_name(c)) for c in LANGUAGES]
 
     def validate_slug(self, field):
         if not SLUG_RE.match(field.data or "") or field.data in RESERVED_SLUGS:
@@ -95,7 +103,7 @@ class EventForm(BaseForm):
             languages=split_list(self.languages.data),
             formats=split_list(self.formats.data, "\n"),
             proposals_open=self.proposals_open.data, voting_open=self.voting_open.data,
-            invite_code=self.invite_code.data,
+            invite_code=self.invite_code.data, default_locale=self.default_locale.data or "en",
         )
 
 

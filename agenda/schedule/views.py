@@ -1,9 +1,11 @@
 """What attendees read: the published schedule, now and next, their agenda, feeds for other apps."""
 
 import hashlib
+from contextlib import nullcontext
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -201,9 +203,11 @@ def personal_ics(event, token):
     from ..services.proposals import voted_ids
 
     mine = voted_ids(user, event) | {it.proposal.id for r in rows for it in r.mine}
-    body = ics.personal_calendar(event, frame, rows, svc.fixed_items(frame) if version else [],
-                                 _("%(event)s: %(name)s", event=event.name, name=user.display_name), stamp,
-                                 svc.history(event, version), base_url(), mine)
+    # The feed speaks its owner's language (their profile's; else whatever the calendar app asks for).
+    with force_locale(user.locale) if user.locale else nullcontext():
+        body = ics.personal_calendar(event, frame, rows, svc.fixed_items(frame) if version else [],
+                                     _("%(event)s: %(name)s", event=event.name, name=user.display_name), stamp,
+                                     svc.history(event, version), base_url(), mine)
     response = _feed(body, "text/calendar", event, version, f"{event.slug}-agenda.ics", private=True)
     response.cache_control.public = False
     response.cache_control.private = True

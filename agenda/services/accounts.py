@@ -58,12 +58,15 @@ def revoke_sessions(user: User) -> None:
         db.session.get(User, user_id).session_token = new_session_token()
 
 
-def update_profile(user: User, display_name: str, languages: list[str]) -> None:
+def update_profile(user: User, display_name: str, languages: list[str], locale: str | None = None) -> None:
+    from ..i18n import known
+
     user_id = user.id
     with transaction():
         user = db.session.get(User, user_id)
         user.display_name = display_name.strip()
         user.languages = list(languages)
+        user.locale = known(locale)
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -33,6 +33,7 @@ class EventSettings:
     proposals_open: bool
     voting_open: bool
     invite_code: str | None
+    default_locale: str = "en"
 
 
 def _check_settings(s: EventSettings) -> None:
@@ -101,6 +102,9 @@ def _apply_settings(event: Event, s: EventSettings) -> None:
     event.proposals_open = s.proposals_open
     event.voting_open = s.voting_open
     event.invite_code = (s.invite_code or "").strip() or None
+    from ..i18n import known
+
+    event.default_locale = known(s.default_locale) or "en"
 
 
 # Rooms
