@@ -35,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.load_secret_key(app.instance_path)
+    from .security import private_sqlite_file
+
+    private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from .access import BoundedIntConverter
 

@@ -55,8 +55,11 @@ def demo_command(if_empty):
 @click.password_option(help="The admin's password (asked when not given).")
 def create_admin_command(email, password):
     """Create an admin account, or make an existing account admin."""
-    if len(password) < 10:
-        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    from .security import password_is_weak
+
+    if len(password) < 10 or password_is_weak(password, [email]):
+        raise click.BadParameter("use at least 10 characters, hard to guess (a few unrelated words)",
+                                 param_hint="password")
     create_admin(email, password)
     click.echo(f"{email} is an admin.")
 

@@ -18,9 +18,17 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     # Login throttling: attempts allowed per window, counted in the database.
+    # Failed logins allowed per account and per address (a venue shares one), counted in the database.
     LOGIN_LIMIT_ACCOUNT = 10
     LOGIN_LIMIT_ADDRESS = 50
     LOGIN_LIMIT_WINDOW = 15 * 60
+    REGISTER_LIMIT_ADDRESS = 30  # registrations per address in the same window (each costs a hash)
+    RESET_LIMIT_ADDRESS = 20  # password reset requests per address in the same window
+    # A login lasts until two days without a visit, and two weeks at most.
+    SESSION_IDLE_TIMEOUT = 2 * 24 * 3600
+    SESSION_ABSOLUTE_TIMEOUT = 14 * 24 * 3600
+    # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted, no more.
+    PROXY_HOPS = 0
     MAX_CONTENT_LENGTH = 1024 * 1024
     # The address people reach the app at: absolute links (calendar feeds, e-mails, exports)
     # are built from it, never from the request's Host header.

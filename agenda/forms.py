@@ -1,27 +1,49 @@
-"""Shared form pieces: a base form that refuses control characters, and field helpers."""
+"""Shared form pieces: a base form that refuses characters no one types, and field helpers."""
 
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, widgets
+from wtforms import SelectMultipleField, TextAreaField, widgets
 
 ALLOWED_CONTROL = {"\n", "\r", "\t"}
+# Characters that reorder the text around them: in a title they make it read as something else.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL for c in text)
 
 
+def is_noncharacter(c: str) -> bool:
+    """U+FDD0…U+FDEF and U+xxFFFE/U+xxFFFF: never text (XML refuses them)."""
+    n = ord(c)
+    return 0xFDD0 <= n <= 0xFDEF or (n & 0xFFFE) == 0xFFFE
+
+
+def text_problem(text: str, multiline: bool):
+    """Why this text cannot be stored, or None."""
+    if has_control_characters(text):
+        return _l("Control characters are not allowed here.")
+    if any(is_noncharacter(c) or c in BIDI_CONTROLS or unicodedata.category(c) == "Cs" for c in text):
+        return _l("This text holds invisible characters that are not allowed here.")
+    if not multiline and ("\n" in text or "\r" in text):
+        return _l("Write this on one line.")
+    return None
+
+
 class BaseForm(FlaskForm):
-    """Every form refuses NUL bytes and other control characters in any text field."""
+    """Every form refuses NUL bytes, other control characters, direction overrides and
+    non-characters in any text field, and line breaks in single-line fields."""
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         for field in self:
             values = field.data if isinstance(field.data, list) else [field.data]
-            if any(isinstance(v, str) and has_control_characters(v) for v in values):
-                field.errors = [*field.errors, _l("Control characters are not allowed here.")]
+            multiline = isinstance(field, TextAreaField)
+            problem = next((p for v in values if isinstance(v, str) and (p := text_problem(v, multiline))), None)
+            if problem is not None:
+                field.errors = [*field.errors, problem]
                 ok = False
         return ok
 

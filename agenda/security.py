@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import delete, func, select
 
 from .extensions import db, login_manager
@@ -44,44 +44,76 @@ def verify_password(stored: str | None, password: str) -> bool:
     return ok_possible
 
 
-def throttle_login(email: str) -> bool:
-    """Record a login attempt; return False when the account or address is over its limit.
+def password_is_weak(password: str, context: list[str]) -> bool:
+    """zxcvbn's estimate, told the person's e-mail and name: below 'safely unguessable' is weak.
+    So is a password that is little more than that e-mail or name."""
+    import re
 
-    The attempt is inserted before counting, so concurrent server processes
-    cannot all pass the same check: each sees its own row and every earlier one.
+    from zxcvbn import zxcvbn
+
+    words = [w for c in context for w in [c, *c.replace("@", " ").replace(".", " ").split()] if w]
+    letters = re.sub(r"[^a-z]", "", password.lower())
+    for c in context:
+        for part in (c, c.split("@")[0]):
+            own = re.sub(r"[^a-z]", "", part.lower())
+            if len(own) >= 4 and own in letters and len(letters) - len(own) < 6:
+                return True
+    return zxcvbn(password[:100], user_inputs=words)["score"] < 3
+
+
+class Throttle:
+    """Attempts counted in the database, so that every server process shares the counters.
+
+    Each attempt is inserted before counting: concurrent processes cannot all pass the same
+    check, since each sees its own row and every earlier one. `forget()` takes back the rows of
+    an attempt that succeeded, so only failures count against a (shared) venue address.
     """
-    from .db_tx import write_transaction
 
-    write_transaction()
+    def __init__(self, limits: dict[str, int]):
+        self.limits = limits
+        self.ids: list[int] = []
+
+    def allowed(self) -> bool:
+        from .db_tx import transaction
+
+        now = utcnow()
+        since = now - timedelta(seconds=current_app.config["LOGIN_LIMIT_WINDOW"])
+        with transaction():
+            db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+            rows = [LoginAttempt(key=key, at=now) for key in self.limits]
+            db.session.add_all(rows)
+            db.session.flush()
+            self.ids = [r.id for r in rows]
+            counts = {key: db.session.scalar(select(func.count()).where(
+                LoginAttempt.key == key, LoginAttempt.at >= since)) for key in self.limits}
+        return all(counts[key] <= limit for key, limit in self.limits.items())
+
+    def forget(self) -> None:
+        from .db_tx import transaction
+
+        with transaction():
+            db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(self.ids)))
+
+
+def client_address() -> str:
+    """The caller's address: the proxy's word for it only through ProxyFix (PROXY_HOPS)."""
+    return request.remote_addr or "-"
+
+
+def login_throttle(email: str) -> Throttle:
     cfg = current_app.config
-    now = utcnow()
-    since = now - timedelta(seconds=cfg["LOGIN_LIMIT_WINDOW"])
-    keys = {
-        f"account:{email.strip().lower()}": cfg["LOGIN_LIMIT_ACCOUNT"],
-        f"address:{request.remote_addr or '-'}": cfg["LOGIN_LIMIT_ADDRESS"],
-    }
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
-    for key in keys:
-        db.session.add(LoginAttempt(key=key, at=now))
-    db.session.commit()
-    for key, limit in keys.items():
-        count = db.session.scalar(
-            select(func.count()).where(LoginAttempt.key == key, LoginAttempt.at >= since)
-        )
-        if count > limit:
-            return False
-    return True
+    return Throttle({f"account:{email.strip().lower()}": cfg["LOGIN_LIMIT_ACCOUNT"],
+                     f"address:{client_address()}": cfg["LOGIN_LIMIT_ADDRESS"]})
 
 
-def clear_account_attempts(email: str) -> None:
-    """A successful login forgets the account's failed attempts (not the address's)."""
-    from .db_tx import write_transaction
+def throttle_login(email: str) -> bool:
+    """Count a login attempt; False when the account or the address is over its limit."""
+    return login_throttle(email).allowed()
 
-    write_transaction()
-    db.session.execute(
-        delete(LoginAttempt).where(LoginAttempt.key == f"account:{email.strip().lower()}")
-    )
-    db.session.commit()
+
+def throttle(kind: str, limit_key: str) -> bool:
+    """Count an attempt of another costly kind (registration, password reset) from this address."""
+    return Throttle({f"{kind}:{client_address()}": current_app.config[limit_key]}).allowed()
 
 
 @login_manager.user_loader
@@ -96,8 +128,39 @@ def load_user(cookie_id: str) -> User | None:
     return user
 
 
+def session_timeouts():
+    """Log out a session idle too long, or older than the absolute limit (both in the signed cookie)."""
+    if not current_user or not current_user.is_authenticated:
+        return
+    cfg = current_app.config
+    now = utcnow()
+    try:
+        started = datetime.fromisoformat(session.get("auth_at", ""))
+        seen = datetime.fromisoformat(session.get("seen_at", ""))
+    except (TypeError, ValueError):
+        started = seen = now  # a session from before timeouts existed starts its clock now
+        session["auth_at"] = now.isoformat()
+    if (now - seen).total_seconds() > cfg["SESSION_IDLE_TIMEOUT"] or \
+            (now - started).total_seconds() > cfg["SESSION_ABSOLUTE_TIMEOUT"]:
+        logout_user()
+        session.pop("auth_at", None)
+        session.pop("seen_at", None)
+        return
+    # Refresh the idle clock now and then, not on every request (each refresh re-sends the cookie).
+    if (now - seen).total_seconds() > 300 or "seen_at" not in session:
+        session["seen_at"] = now.isoformat()
+
+
+def start_session_clock() -> None:
+    """Called at login: the absolute and idle timeouts count from now."""
+    now = utcnow().isoformat()
+    session["auth_at"] = session["seen_at"] = now
+
+
 def set_security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
@@ -110,8 +173,30 @@ def set_security_headers(response):
     return response
 
 
+def private_sqlite_file(uri: str) -> None:
+    """Create the SQLite database file readable by its owner only (its -wal and -shm follow)."""
+    import os
+
+    if not uri.startswith("sqlite:///") or uri == "sqlite:///:memory:":
+        return
+    path = uri[len("sqlite:///"):].split("?")[0]
+    if path and not os.path.exists(path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.session_protection = "basic"
+    app.before_request(session_timeouts)
     app.after_request(set_security_headers)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        # Behind that many reverse proxies, trust their X-Forwarded-For and -Proto, no more.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

@@ -1,11 +1,26 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import BaseForm, MultiCheckboxField
 from ..languages import LANGUAGES
 
-PASSWORD_RULES = [DataRequired(), Length(min=10, max=200)]
+
+def strong_password(form, field):
+    """Refuse passwords that are easy to guess, and ones made of the person's own e-mail or name."""
+    from ..security import password_is_weak
+
+    context = [getattr(form, name).data for name in ("email", "display_name") if hasattr(form, name)]
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        context += [current_user.email, current_user.display_name]
+    if field.data and password_is_weak(field.data, [c for c in context if isinstance(c, str)]):
+        raise ValidationError(_l("This password is too easy to guess. Try four or five words no one would "
+                                 "put together, or a longer mix."))
+
+
+PASSWORD_RULES = [DataRequired(), Length(min=10, max=200), strong_password]
 
 
 class LoginForm(BaseForm):

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import apply_field_error
 from ..models import Event
 from ..permissions import permission
-from ..security import clear_account_attempts, throttle_login
+from ..security import login_throttle, start_session_clock, throttle
 from ..services import ServiceError, accounts
 from .forms import DeleteAccountForm, EmptyForm, LoginForm, PasswordForm, ProfileForm, RegisterForm
 
@@ -54,6 +54,10 @@ def register():
     event = _registration_event()
     form = RegisterForm()
     if form.validate_on_submit():
+        if not throttle("register", "REGISTER_LIMIT_ADDRESS"):
+            form.form_errors.append(_("Too many accounts were made from here. Wait a quarter of an hour and "
+                                      "try again."))
+            return render_template("auth/register.html", form=form, event=event), 429
         try:
             accounts.register_user(
                 form.email.data, form.display_name.data, form.password.data,
@@ -74,7 +78,8 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        if not throttle_login(form.email.data):
+        attempt = login_throttle(form.email.data)
+        if not attempt.allowed():
             form.form_errors.append(
                 _("Too many login attempts. Wait a quarter of an hour and try again.")
             )
@@ -84,8 +89,9 @@ def login():
             if user is None:
                 form.form_errors.append(_("Wrong email or password."))
             else:
-                clear_account_attempts(form.email.data)
+                attempt.forget()  # only failures count: a venue's shared address stays usable
                 login_user(user)
+                start_session_clock()
                 flash(_("Welcome, %(name)s.", name=user.display_name), "success")
                 return redirect(safe_next(request.args.get("next")) or url_for("events.index"))
     return render_template("auth/login.html", form=form), status
@@ -128,6 +134,7 @@ def change_password():
         else:
             # The token changed: other copies of the cookie are out; keep this browser in.
             login_user(current_user._get_current_object())
+            start_session_clock()
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", form=form), 200 if not form.errors else 400

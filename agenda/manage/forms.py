@@ -29,7 +29,11 @@ RESERVED_SLUGS = {"login", "logout", "register", "account", "events", "static"}
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
-def split_list(text: str, sep: str = ",") -> list[str]:
+def split_list(text, sep: str = ",") -> list[str]:
+    """Items of a comma (or line) separated text, each once. A list passes through (a field the
+    browser did not send keeps the value it was built with)."""
+    if isinstance(text, list | tuple):
+        text = sep.join(str(x) for x in text)
     seen: list[str] = []
     for item in (text or "").replace("\n", sep).split(sep):
         item = item.strip()

@@ -155,11 +155,9 @@ def slots(event):
 @permission("event.manage")
 def edit_slot(event, slot_id):
     slot = _live(Slot, "slot_id")(event, {"slot_id": slot_id})
-    form = SlotForm(obj=slot)
-    if not form.is_submitted():
-        form.day.data = slot.local_start.date()
-        form.start.data = slot.local_start.time()
-        form.end.data = slot.local_end.time()
+    # Local times, not the stored UTC moments (a field the browser leaves out keeps these).
+    form = SlotForm(data={"day": slot.local_start.date(), "start": slot.local_start.time(),
+                          "end": slot.local_end.time(), "kind": slot.kind, "label": slot.label})
     impact = None
     if form.validate_on_submit():
         try:
