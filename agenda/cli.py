@@ -172,6 +172,42 @@ def import_solution_command(slug, file):
     click.echo(f"stored as draft version {version.number}")
 
 
+@agenda_cli.command("export-event")
+@click.option("--event", "slug", required=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_event_command(slug, out):
+    """Back up everything of one event as JSON (settings, people, proposals, votes, versions…)."""
+    import json
+
+    from .backup import export_event
+
+    data = export_event(_event(slug))
+    tmp = f"{out}.partial"
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, out)  # a backup is complete or absent, never half written
+    click.echo(f"wrote {out}: {len(data['people'])} people, {len(data['proposals'])} proposals, "
+               f"{len(data['votes'])} votes, {len(data['versions'])} versions")
+
+
+@agenda_cli.command("import-event")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--slug", default=None, help="Restore under another address.")
+def import_event_command(file, slug):
+    """Restore an event backed up with export-event (all or nothing)."""
+    import json
+
+    from .backup import BackupError, import_event
+
+    try:
+        event = import_event(json.load(file), slug)
+    except json.JSONDecodeError as e:
+        raise click.ClickException(f"{file.name}: line {e.lineno} column {e.colno}: {e.msg}") from None
+    except (BackupError, KeyError, TypeError) as e:
+        raise click.ClickException(f"{file.name}: {e}") from None
+    click.echo(f"restored '{event.slug}'")
+
+
 # Translations
 
 

@@ -5,6 +5,7 @@ from datetime import date, time
 
 from sqlalchemy import select
 
+from .db_tx import transaction
 from .extensions import db
 from .models import Event, Facilitation, Membership, Proposal, Room, Slot, User, Vote
 from .security import hash_password
@@ -187,6 +188,12 @@ def database_is_empty() -> bool:
 
 def load_demo(password: str, seed: int = 2017) -> Event:
     """Create the demo event with its rooms, slots, participants and demo accounts."""
+    with transaction():
+        event = _load_demo(password, seed)
+    return event
+
+
+def _load_demo(password: str, seed: int) -> Event:
     rng = random.Random(seed)
     event = Event(
         slug=SLUG, name="CampaignCon 2017", timezone=TIMEZONE,
@@ -231,5 +238,4 @@ def load_demo(password: str, seed: int = 2017) -> Event:
         people.append(user)
     db.session.flush()
     load_demo_proposals(event, people, rng, demo_voters)
-    db.session.commit()
     return event

@@ -1,0 +1,231 @@
+"""Backup and restore of one event: everything of it as JSON, restored into any instance.
+
+`export_event` writes settings, rooms, slots, people and their roles, proposals (with their
+people, revisions and unavailable slots), votes, versions (published ones with their frozen
+frame), agenda choices, calendar addresses and notices. Ids in the file are the source's; on
+import every row gets a new id, inserted in the same order, so the restored event exports the
+same solver instance (scheduling's codec numbers rows by their order, not their ids). People
+already in the target instance (same e-mail) keep their account and gain the membership.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from .db_tx import transaction
+from .extensions import db
+from .models import (
+    AgendaChoice,
+    Assignment,
+    CalendarToken,
+    Event,
+    Facilitation,
+    Membership,
+    Notice,
+    Proposal,
+    ProposalRevision,
+    Room,
+    RoomBooking,
+    ScheduleVersion,
+    Slot,
+    User,
+    Vote,
+    proposal_unavailable,
+    room_unavailable,
+)
+
+FORMAT = "agenda-event/1"
+EVENT_FIELDS = ("slug", "name", "timezone", "first_day", "last_day", "languages", "formats", "proposals_open",
+                "voting_open", "invite_code", "default_locale", "content_generation", "content_changed_at",
+                "created_at")
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
+
+
+def _row(obj, fields) -> dict:
+    return {f: _value(getattr(obj, f)) for f in fields}
+
+
+def export_event(event: Event) -> dict:
+    slots = db.session.scalars(select(Slot).where(Slot.event_id == event.id).order_by(Slot.id)).all()
+    rooms = db.session.scalars(select(Room).where(Room.event_id == event.id).order_by(Room.id)).all()
+    proposals = db.session.scalars(select(Proposal).where(Proposal.event_id == event.id).order_by(Proposal.id)).all()
+    pids = [p.id for p in proposals]
+    from .scheduling import people_of
+
+    people = people_of(event)
+    roles = {m.user_id: m.role for m in db.session.scalars(select(Membership).where(Membership.event_id == event.id))}
+    versions = db.session.scalars(select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
+                                  .order_by(ScheduleVersion.number)).all()
+    return {
+        "format": FORMAT,
+        "event": _row(event, EVENT_FIELDS),
+        "slots": [_row(s, ("id", "start", "end", "kind", "label", "removed_at")) for s in slots],
+        "rooms": [{**_row(r, ("id", "name", "capacity", "features", "removed_at")),
+                   "unavailable": sorted(s.id for s in r.unavailable)} for r in rooms],
+        "people": [{**_row(u, ("id", "email", "display_name", "password_hash", "languages", "locale", "created_at")),
+                    "role": roles.get(u.id)} for u in people.values()],
+        "proposals": [{**_row(p, ("id", "title", "description", "format", "language", "length", "needs", "max_group",
+                                  "visibility", "status", "merged_into_id", "created_at", "updated_at", "revision",
+                                  "revised_at")),
+                       "unavailable": sorted(s.id for s in p.unavailable),
+                       "facilitations": [_row(f, ("user_id", "is_proposer", "state", "invited_at"))
+                                         for f in p.facilitations],
+                       "revisions": [_row(r, ("at", "changes")) for r in db.session.scalars(
+                           select(ProposalRevision).where(ProposalRevision.proposal_id == p.id)
+                           .order_by(ProposalRevision.id))]}
+                      for p in proposals],
+        "votes": [[u, p, _value(at)] for u, p, at in db.session.execute(
+            select(Vote.user_id, Vote.proposal_id, Vote.created_at).where(Vote.proposal_id.in_(pids))
+            .order_by(Vote.user_id, Vote.proposal_id))],
+        "versions": [{**_row(v, ("number", "status", "created_at", "published_at", "source", "figures", "reasons",
+                                 "unscheduled", "now_slot_id", "frame")),
+                      "assignments": [{**_row(a, ("proposal_id", "slot_id", "room_id", "table", "pinned")),
+                                       "bookings": [[b.slot_id, b.room_id, b.table] for b in a.bookings]}
+                                      for a in sorted(v.assignments, key=lambda a: a.id)]}
+                     for v in versions],
+        "agenda_choices": [[c.user_id, c.slot_id, c.proposal_id] for c in db.session.scalars(
+            select(AgendaChoice).where(AgendaChoice.slot_id.in_([s.id for s in slots]))
+            .order_by(AgendaChoice.user_id, AgendaChoice.slot_id))],
+        "calendar_tokens": [[t.user_id, t.token] for t in db.session.scalars(
+            select(CalendarToken).where(CalendarToken.event_id == event.id).order_by(CalendarToken.user_id))],
+        "notices": [_row(n, ("user_id", "kind", "params", "text", "created_at")) for n in db.session.scalars(
+            select(Notice).where(Notice.event_id == event.id).order_by(Notice.id))],
+    }
+
+
+class BackupError(ValueError):
+    """The file is not an event backup, or its event cannot go into this instance."""
+
+
+def _dt(v):
+    return datetime.fromisoformat(v) if v else None
+
+
+def _remap_refs(record, proposals: dict, slots: dict, rooms: dict, people: dict):
+    """A stored reason or outcome with the new ids."""
+    if not isinstance(record, dict):
+        return record
+    out = dict(record)
+    out["sessions"] = [{"proposal": proposals[s["proposal"]]} if "proposal" in s and s["proposal"] in proposals
+                       else {"plenary": slots[s["plenary"]]} if "plenary" in s and s["plenary"] in slots else s
+                       for s in record.get("sessions", [])]
+    out["slots"] = [slots[x] for x in record.get("slots", []) if x in slots]
+    out["rooms"] = [rooms[x] for x in record.get("rooms", []) if x in rooms]
+    out["people"] = [people[x] for x in record.get("people", []) if x in people]
+    return out
+
+
+def _remap_frame(frame, slots: dict, rooms: dict):
+    if not frame:
+        return frame
+    return {**frame,
+            "slots": [{**s, "id": slots[s["id"]]} for s in frame["slots"] if s["id"] in slots],
+            "rooms": [{**r, "id": rooms[r["id"]]} for r in frame["rooms"] if r["id"] in rooms],
+            "plenaries": {str(slots[int(k)]): rooms[v] for k, v in frame.get("plenaries", {}).items()
+                          if int(k) in slots and v in rooms}}
+
+
+def import_event(data: dict, slug: str | None = None) -> Event:
+    """Restore an event from `export_event`'s JSON, in one transaction (all or nothing)."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BackupError(f"not an event backup (format {FORMAT!r} expected)")
+    e = data["event"]
+    slug = slug or e["slug"]
+    with transaction():
+        if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+            raise BackupError(f"an event '{slug}' already exists here; give another --slug")
+        event = Event(slug=slug, **{k: (date.fromisoformat(v) if k in ("first_day", "last_day") else
+                                        _dt(v) if k in ("content_changed_at", "created_at") else v)
+                                     for k, v in e.items() if k != "slug"})
+        db.session.add(event)
+        db.session.flush()
+        slots, rooms, people, proposals = {}, {}, {}, {}
+        for s in data["slots"]:
+            row = Slot(event_id=event.id, start=_dt(s["start"]), end=_dt(s["end"]), kind=s["kind"], label=s["label"],
+                       removed_at=_dt(s["removed_at"]))
+            db.session.add(row)
+            db.session.flush()
+            slots[s["id"]] = row.id
+        for r in data["rooms"]:
+            row = Room(event_id=event.id, name=r["name"], capacity=r["capacity"], features=r["features"],
+                       removed_at=_dt(r["removed_at"]))
+            db.session.add(row)
+            db.session.flush()
+            rooms[r["id"]] = row.id
+            for s in r["unavailable"]:
+                db.session.execute(room_unavailable.insert().values(room_id=row.id, slot_id=slots[s]))
+        for p in data["people"]:
+            user = db.session.scalar(select(User).where(User.email == p["email"]))
+            if user is None:
+                user = User(email=p["email"], display_name=p["display_name"], password_hash=p["password_hash"],
+                            languages=p["languages"], locale=p.get("locale"), created_at=_dt(p["created_at"]))
+                db.session.add(user)
+                db.session.flush()
+            people[p["id"]] = user.id
+            if p["role"] and db.session.get(Membership, (user.id, event.id)) is None:
+                db.session.add(Membership(user_id=user.id, event_id=event.id, role=p["role"]))
+        merged_into = []
+        for p in data["proposals"]:
+            fields = {k: p[k] for k in ("title", "description", "format", "language", "length", "needs", "max_group",
+                                        "visibility", "status", "revision")}
+            row = Proposal(event_id=event.id, created_at=_dt(p["created_at"]), updated_at=_dt(p["updated_at"]),
+                           revised_at=_dt(p["revised_at"]), **fields)
+            db.session.add(row)
+            db.session.flush()
+            proposals[p["id"]] = row.id
+            if p["merged_into_id"]:
+                merged_into.append((row, p["merged_into_id"]))
+            for s in p["unavailable"]:
+                db.session.execute(proposal_unavailable.insert().values(proposal_id=row.id, slot_id=slots[s]))
+            for f in p["facilitations"]:
+                if f["user_id"] in people:
+                    db.session.add(Facilitation(proposal_id=row.id, user_id=people[f["user_id"]],
+                                                is_proposer=f["is_proposer"], state=f["state"],
+                                                invited_at=_dt(f["invited_at"])))
+            for r in p["revisions"]:
+                db.session.add(ProposalRevision(proposal_id=row.id, at=_dt(r["at"]), changes=r["changes"]))
+        for row, old in merged_into:
+            row.merged_into_id = proposals.get(old)
+        for u, p, at in data["votes"]:
+            db.session.add(Vote(user_id=people[u], proposal_id=proposals[p], created_at=_dt(at)))
+        for v in data["versions"]:
+            version = ScheduleVersion(
+                event_id=event.id, number=v["number"], status="draft", created_at=_dt(v["created_at"]),
+                source=v["source"], figures=v["figures"],
+                reasons=[_remap_refs(r, proposals, slots, rooms, people) for r in v["reasons"]],
+                unscheduled=[proposals[x] for x in v["unscheduled"] if x in proposals],
+                now_slot_id=slots.get(v["now_slot_id"]))
+            db.session.add(version)
+            db.session.flush()
+            for a in v["assignments"]:
+                assignment = Assignment(version_id=version.id, proposal_id=proposals[a["proposal_id"]],
+                                        slot_id=slots[a["slot_id"]], room_id=rooms[a["room_id"]], table=a["table"],
+                                        pinned=a["pinned"])
+                for s, r, t in a["bookings"]:
+                    assignment.bookings.append(RoomBooking(version_id=version.id, slot_id=slots[s], room_id=rooms[r],
+                                                           table=t))
+                db.session.add(assignment)
+            db.session.flush()
+            if v["status"] == "published":  # filled as a draft, then published once, as the database wants
+                version.frame = _remap_frame(v["frame"], slots, rooms)
+                version.published_at = _dt(v["published_at"])
+                version.status = "published"
+                db.session.flush()
+        for u, s, p in data["agenda_choices"]:
+            db.session.add(AgendaChoice(user_id=people[u], slot_id=slots[s], proposal_id=proposals[p]))
+        for u, token in data["calendar_tokens"]:
+            if db.session.scalar(select(CalendarToken.user_id).where(CalendarToken.token == token)) is None:
+                db.session.add(CalendarToken(user_id=people[u], event_id=event.id, token=token))
+        for n in data["notices"]:
+            if n["user_id"] in people:
+                db.session.add(Notice(user_id=people[n["user_id"]], event_id=event.id, kind=n["kind"],
+                                      params=n["params"], text=n["text"], created_at=_dt(n["created_at"])))
+    return event
