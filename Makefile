@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := agenda
 
-.PHONY: run test bench lint venv serve clean translations
+.PHONY: run serve test bench lint venv clean translations
 
 CATALOGUES := $(wildcard agenda/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
@@ -38,7 +38,21 @@ run: $(VENV)/.installed-app translations
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the solver worker)"
 	@$(BIN)/flask agenda worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	AGENDA_SESSION_COOKIE_SECURE=false AGENDA_REMEMBER_COOKIE_SECURE=false \
+	AGENDA_BASE_URL=$${AGENDA_BASE_URL:-http://$(HOST):$(PORT)} \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'agenda:create_app()'
+
+# Production: WORKERS web processes and SOLVERS solve workers against AGENDA_DATABASE_URL
+# (PostgreSQL), behind a reverse proxy that terminates HTTPS (see README, "Running it for real").
+WORKERS ?= 4
+SOLVERS ?= 1
+serve: $(VENV)/.installed-app translations
+	@test -n "$$AGENDA_DATABASE_URL" || { echo "Set AGENDA_DATABASE_URL (postgresql+psycopg://…) and AGENDA_BASE_URL first: see README."; exit 2; }
+	@test -n "$$AGENDA_BASE_URL" || { echo "Set AGENDA_BASE_URL (the address people use, e.g. https://agenda.example.org)."; exit 2; }
+	$(BIN)/flask db upgrade --directory migrations
+	@echo "Serving on $(HOST):$(PORT) with $(WORKERS) web workers and $(SOLVERS) solve workers (Ctrl-C stops all)"
+	@pids=""; for i in $$(seq $(SOLVERS)); do $(BIN)/flask agenda worker & pids="$$pids $$!"; done; \
+	trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'agenda:create_app()'
 
 test: venv translations
 	$(BIN)/python -m pytest -q
@@ -46,9 +60,13 @@ test: venv translations
 lint: venv
 	$(BIN)/ruff check agenda solver tests migrations
 
-bench: venv
+bench: venv translations
 	$(BIN)/python -m solver bench
 	$(BIN)/python -m agenda.bench
+	$(BIN)/python -m agenda.loadbench --database sqlite --seconds 20 --readers 50 --voters 32
+	@if pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then \
+	  $(BIN)/python -m agenda.loadbench --database postgresql --seconds 20 --readers 50 --voters 32; \
+	else echo "loadbench: no PostgreSQL at 127.0.0.1:5432, skipped"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -50,10 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from . import compress, security
+    from . import cache, compress, security
 
     compress.init_app(app)
     security.init_app(app)
+    cache.init_app(app)
 
     from .auth.views import bp as auth_bp
     from .events.views import bp as events_bp

@@ -18,6 +18,10 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     # Login throttling: attempts allowed per window, counted in the database.
+    # argon2id cost (RFC 9106 low-memory profile); stored hashes keep the cost they were made with.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536  # KiB
+    ARGON2_PARALLELISM = 4
     # Failed logins allowed per account and per address (a venue shares one), counted in the database.
     LOGIN_LIMIT_ACCOUNT = 10
     LOGIN_LIMIT_ADDRESS = 50

@@ -29,7 +29,7 @@ def known(code: str | None) -> str | None:
 
 def event_default() -> str | None:
     event = g.get("event")
-    return known(getattr(event, "default_locale", None)) if event is not None else None
+    return known(getattr(event, "default_locale", None) if event is not None else g.get("event_locale"))
 
 
 def select_locale() -> str | None:

@@ -14,9 +14,21 @@ from sqlalchemy import delete, func, select
 from .extensions import db, login_manager
 from .models import LoginAttempt, User, utcnow
 
-# argon2id, RFC 9106 low-memory profile: 64 MiB, t=3, p=4 (above OWASP's 19 MiB, t=2, p=1).
-hasher = PasswordHasher()
-_dummy_hash: str | None = None
+_hashers: dict[tuple, PasswordHasher] = {}
+_dummy_hashes: dict[tuple, str] = {}
+
+
+def hasher() -> PasswordHasher:
+    """argon2id with the configured cost: RFC 9106's low-memory profile by default (64 MiB,
+    t=3, p=4, above OWASP's 19 MiB, t=2, p=1). Tests may lower it; hashes carry their own cost."""
+    try:
+        cfg = current_app.config
+        cost = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+    except (RuntimeError, KeyError):
+        cost = (3, 65536, 4)
+    if cost not in _hashers:
+        _hashers[cost] = PasswordHasher(time_cost=cost[0], memory_cost=cost[1], parallelism=cost[2])
+    return _hashers[cost]
 
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -25,20 +37,21 @@ CSP = (
 
 
 def hash_password(password: str) -> str:
-    return hasher.hash(password)
+    return hasher().hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
     """Check a password; with no stored hash, spend the same time on a dummy one."""
-    global _dummy_hash
+    h = hasher()
     if not stored or stored == "!":
-        if _dummy_hash is None:
-            _dummy_hash = hasher.hash("not the password of anyone")
-        stored, ok_possible = _dummy_hash, False
+        key = (h.time_cost, h.memory_cost, h.parallelism)
+        if key not in _dummy_hashes:
+            _dummy_hashes[key] = h.hash("not the password of anyone")
+        stored, ok_possible = _dummy_hashes[key], False
     else:
         ok_possible = True
     try:
-        hasher.verify(stored, password)
+        h.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
     return ok_possible

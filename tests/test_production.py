@@ -278,3 +278,18 @@ def test_a_web_server_killed_mid_vote_burst_loses_no_acknowledged_vote(migrated,
     assert acknowledged and acknowledged <= stored
     assert len(stored) < VOTERS * VOTES_EACH  # the burst was cut short
     assert re.match(r"\w+", PASSWORD)
+
+
+@pytest.mark.slow
+def test_the_load_benchmark_runs_and_reports_every_figure():
+    """A small run of `python -m agenda.loadbench` (the figures themselves are for make bench)."""
+    result = subprocess.run([sys.executable, "-m", "agenda.loadbench", "--database", "sqlite", "--seconds", "3",
+                             "--readers", "4", "--voters", "2", "--workers", "2", "--closed-seconds", "1", "--json"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = __import__("json").loads(result.stdout.strip().splitlines()[-1])
+    assert {"database", "seconds", "requests", "errors", "p50_ms", "p95_ms", "votes_acknowledged", "votes_stored",
+            "public_rps"} <= set(report)
+    assert set(report["p95_ms"]) == {"schedule", "agenda", "ics", "vote"}
+    assert report["errors"] == 0 and report["requests"] > 0
+    assert report["votes_stored"] == report["votes_acknowledged"] > 0
