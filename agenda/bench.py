@@ -20,7 +20,7 @@ def main() -> int:
         from .services import schedule as svc
 
         app = create_app({"SESSION_COOKIE_SECURE": False})
-        password = "bench password 1"
+        password = "bench password 1"  # noqa: S105 (a throwaway benchmark instance)
         with app.app_context():
             upgrade()
             event = load_demo(password)

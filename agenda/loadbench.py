@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-PASSWORD = "load bench passphrase 2017"
+PASSWORD = "load bench passphrase 2017"  # noqa: S105 (a throwaway benchmark instance)
 KINDS = ("schedule", "agenda", "ics", "vote")
 
 
@@ -177,7 +177,7 @@ def serve(setup: Setup, workers: int):
         port = s.getsockname()[1]
     env = {**os.environ, "AGENDA_INSTANCE_PATH": setup.instance, "AGENDA_DATABASE_URL": setup.database,
            "AGENDA_SESSION_COOKIE_SECURE": "false", "AGENDA_BASE_URL": f"http://127.0.0.1:{port}"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",  # noqa: S603 (a fixed argv)
                              f"127.0.0.1:{port}", "--backlog", "2048", "agenda:create_app()"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -252,7 +252,7 @@ async def phase_one(port: int, setup: Setup, seconds: float, tally: Tally) -> No
 
     async def anonymous_reader(i: int):
         client = Client("127.0.0.1", port)
-        await asyncio.sleep(random.random() * 2)
+        await asyncio.sleep(random.random() * 2)  # noqa: S311 (load pattern, not secrets)
         k = i
         while time.monotonic() < end:
             kind, path = public[k % len(public)]
@@ -262,14 +262,14 @@ async def phase_one(port: int, setup: Setup, seconds: float, tally: Tally) -> No
 
     async def agenda_reader(email: str):
         client = sessions[email][0]
-        await asyncio.sleep(random.random() * 2)
+        await asyncio.sleep(random.random() * 2)  # noqa: S311 (load pattern, not secrets)
         while time.monotonic() < end:
             await timed(tally, "agenda", client.request("GET", f"/{setup.slug}/me/agenda"))
             await asyncio.sleep(2)
 
     async def voter(email: str, order: list[int]):
         client, token = sessions[email]
-        await asyncio.sleep(random.random())
+        await asyncio.sleep(random.random())  # noqa: S311 (load pattern, not secrets)
         for pid in order:
             if time.monotonic() >= end:
                 break
@@ -280,7 +280,7 @@ async def phase_one(port: int, setup: Setup, seconds: float, tally: Tally) -> No
                 tally.acknowledged.add((email, pid))
             await asyncio.sleep(1)
 
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 (load pattern, not secrets)
     tasks = [anonymous_reader(i) for i in range(anonymous)]
     tasks += [agenda_reader(e) for e in setup.readers[anonymous:]]
     tasks += [voter(e, rng.sample(setup.proposals, len(setup.proposals))) for e in setup.voters]

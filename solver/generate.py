@@ -15,7 +15,7 @@ def generate(
     sessions: int = 80, participants: int = 200, days: int = 3, slots_per_day: int = 4,
     rooms: int = 8, seed: int = 1, resolve: bool = False, votes_per_person: float = 8.0,
 ) -> Problem:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (generated instances, not secrets)
     slots = []
     first = date(2017, 11, 7)
     for d in range(days):

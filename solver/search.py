@@ -22,7 +22,7 @@ class LocalSearch:
     def __init__(self, sched: Schedule, seed: int, place_weight: int, max_moved: int | None = None):
         self.s = sched
         self.c: Compiled = sched.c
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 (a seeded search, not secrets)
         self.W = place_weight
         self.max_moved = max_moved if max_moved is not None else sched.c.S
         self.movable = [si for si in range(self.c.S) if si not in self.c.pinned and self.c.allowed_starts[si]]

@@ -108,7 +108,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
             try:
                 # Members stop on their own clock; the grace covers starting a process.
                 other_objective, other = result.get(timeout=max(0.0, deadline - time.monotonic()) + 10)
-            except Exception:  # noqa: BLE001 (a lost member only costs its search)
+            except Exception:  # noqa: S112, BLE001 (a lost member only costs its search)
                 continue
             if other_objective > objective:
                 objective, best = other_objective, other
