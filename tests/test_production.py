@@ -238,6 +238,7 @@ def test_a_web_server_killed_mid_vote_burst_loses_no_acknowledged_vote(migrated,
     db.session.add_all(extra)
     db.session.commit()
     ids = [p.id for p in extra]
+    db.session.remove()  # (gunicorn's processes share the database from here)
     db.engine.dispose()
     env = {"AGENDA_INSTANCE_PATH": str(tmp_path / "instance"), "AGENDA_DATABASE_URL": database}
     acknowledged: set[tuple[str, int]] = set()
