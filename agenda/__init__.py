@@ -56,9 +56,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     cache.init_app(app)
 
+    from .announcements.views import bp as announcements_bp
     from .auth.views import bp as auth_bp
     from .events.views import bp as events_bp
     from .facilitate.views import bp as facilitate_bp
+    from .harvest.views import bp as harvest_bp
     from .manage.views import bp as manage_bp
     from .proposals.views import bp as proposals_bp
     from .schedule.views import bp as schedule_bp
@@ -68,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(proposals_bp)
     app.register_blueprint(facilitate_bp)
     app.register_blueprint(schedule_bp)
+    app.register_blueprint(announcements_bp)
+    app.register_blueprint(harvest_bp)
     app.register_blueprint(events_bp)
 
     from . import cli, i18n, templating

@@ -44,8 +44,10 @@ def demo_command(if_empty):
     if demo.demo_exists() or (if_empty and not demo.database_is_empty()):
         click.echo("The database already holds data; the demo was not loaded again.")
     else:
-        demo.load_demo(password)
-        click.echo(f"Loaded the demo event '{demo.SLUG}'.")
+        event = demo.load_demo(password)
+        click.echo(f"Loaded the demo event '{demo.SLUG}'; generating and publishing its schedule…")
+        demo.stage_demo(event)
+        click.echo("Published the demo's schedule, with an announcement and one session's notes.")
     if demo.demo_exists():
         print_logins(password)
 
@@ -80,8 +82,14 @@ def _event(slug: str):
 @click.option("--once", is_flag=True, help="Stop when no run is waiting.")
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between looks at the queue.")
 def worker_command(once, poll):
-    """Run queued solve runs (the web app queues them)."""
+    """Run queued solve runs, send queued e-mail, apply retention dates (the web app queues them)."""
+    import logging
+
     from .worker import run_worker
+
+    # One line per message sent (or written to the outbox folder), per run, per purge.
+    logging.getLogger("agenda.mail").setLevel(logging.INFO)
+    logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
 
     click.echo("worker: waiting for runs (Ctrl-C stops)" if not once else "worker: running queued runs")
     run_worker(poll=poll, once=once, echo=click.echo)
@@ -170,6 +178,23 @@ def import_solution_command(slug, file):
     except ServiceError as err:
         raise click.ClickException(err.message) from None
     click.echo(f"stored as draft version {version.number}")
+
+
+@agenda_cli.command("purge")
+@click.option("--event", "slug", default=None, help="Purge this event now, whatever its retention date.")
+def purge_command(slug):
+    """Delete votes, agenda choices and calendar addresses of events past their retention date."""
+    from .services.privacy import purge_due, purge_event
+
+    if slug:
+        kept = purge_event(_event(slug))
+        click.echo(f"{slug}: personal data deleted; kept {kept['votes']} vote totals")
+        return
+    done = purge_due()
+    for done_slug in done:
+        click.echo(f"{done_slug}: retention date passed, personal data deleted (vote totals kept)")
+    if not done:
+        click.echo("no event is past its retention date")
 
 
 @agenda_cli.command("export-event")

@@ -28,9 +28,19 @@ class Defaults:
     LOGIN_LIMIT_WINDOW = 15 * 60
     REGISTER_LIMIT_ADDRESS = 30  # registrations per address in the same window (each costs a hash)
     RESET_LIMIT_ADDRESS = 20  # password reset requests per address in the same window
+    RESET_LIMIT_ACCOUNT = 3  # and for the same e-mail address
     # A login lasts until two days without a visit, and two weeks at most.
     SESSION_IDLE_TIMEOUT = 2 * 24 * 3600
     SESSION_ABSOLUTE_TIMEOUT = 14 * 24 * 3600
+    # E-mail: over SMTP when MAIL_SERVER is set, else written to the instance folder's outbox/.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_STARTTLS = True
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "agenda <agenda@localhost>"
+    MAIL_TIMEOUT = 20
+    RESET_LINK_HOURS = 1
     # Reverse proxies in front of the app: their X-Forwarded-For/-Proto are trusted, no more.
     PROXY_HOPS = 0
     MAX_CONTENT_LENGTH = 1024 * 1024

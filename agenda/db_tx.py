@@ -79,3 +79,11 @@ def transaction() -> Iterator[Transaction]:
             raise
     else:
         db.session.rollback()
+
+
+def insert_ignore(model):
+    """INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).on_conflict_do_nothing()

@@ -239,3 +239,42 @@ def _load_demo(password: str, seed: int) -> Event:
     db.session.flush()
     load_demo_proposals(event, people, rng, demo_voters)
     return event
+
+
+DEMO_ANNOUNCEMENT = ("Welcome to CampaignCon! The schedule is made again each evening from your votes: "
+                     "look at it each morning. Lunch is in the garden.")
+DEMO_SESSION = "Coalition building across borders"
+DEMO_NOTES = ("Groups from twelve countries compared how they take decisions together in coalitions that cross "
+              "borders. We agreed on one shared calendar, chairs who rotate, and a monthly call.")
+DEMO_LINKS = "https://example.org/coalition-agreement-template\nhttps://example.org/campaigncon-shared-folder"
+
+
+def stage_demo(event: Event, time_limit: int = 5) -> None:
+    """What a first visitor should see at once: a published schedule, an announcement and one
+    session with its notes and action items (the people are made up: nobody is e-mailed)."""
+    from .services import announcements, harvest
+    from .services import schedule as svc
+    from .services.attendee import items_of
+
+    run = svc.start_run(event, time_limit)
+    if svc.claim_next_run() != run.id:
+        return  # a worker took it: it publishes nothing, the facilitators will
+    version = svc.execute_run(run.id).version
+    if version is None:
+        return
+    svc.publish_version(version, notify=False)
+    facilitator = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[1][0]))
+    participant = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[2][0]))
+    announcements.post_announcement(event, facilitator, DEMO_ANNOUNCEMENT, announcements.MAX_HOURS, False)
+    public = [it.proposal for it in items_of(version) if it.proposal.visibility == "public"]
+    session = min(public, key=lambda p: (p.title != DEMO_SESSION, p.id))
+    harvest.save_notes(session, facilitator, DEMO_NOTES, DEMO_LINKS)
+    host = session.facilitators[0] if session.facilitators else facilitator
+    for text, owner, status in (
+            ("Share the coalition agreement template in English, Spanish and French", host, "done"),
+            ("Start the monthly call of the coalitions", participant, "doing"),
+            ("Write up the case study from the Nairobi campaign", None, "open")):
+        item = harvest.add_action_item(session, text, owner.id if owner else None,
+                                       "" if owner else "The Nairobi group")
+        if status != "open":
+            harvest.set_action_status(item, status)

@@ -53,6 +53,12 @@ class InvitationState(Labelled):
     DECLINED = "declined"
 
 
+class ActionStatus(Labelled):
+    OPEN = "open"
+    DOING = "doing"
+    DONE = "done"
+
+
 LABELS = {
     ProposalStatus: {
         ProposalStatus.PROPOSED: _l("proposed"), ProposalStatus.ACCEPTED: _l("accepted"),
@@ -68,6 +74,8 @@ LABELS = {
     },
     InvitationState: {InvitationState.INVITED: _l("invited"), InvitationState.ACCEPTED: _l("accepted"),
                       InvitationState.DECLINED: _l("declined")},
+    ActionStatus: {ActionStatus.OPEN: _l("to do"), ActionStatus.DOING: _l("in progress"),
+                   ActionStatus.DONE: _l("done")},
 }
 
 

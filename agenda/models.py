@@ -65,6 +65,9 @@ class Event(db.Model):
     voting_open: Mapped[bool] = mapped_column(Boolean, default=True)
     # The language pages and public feeds speak when nothing else says which.
     default_locale: Mapped[str] = mapped_column(String(8), default="en")
+    # After this day, votes, agenda choices and calendar addresses are deleted (counts are kept).
+    retention_date: Mapped[date | None] = mapped_column(Date)
+    retained: Mapped[dict | None] = mapped_column(JSON)  # what was kept when they were
     invite_code: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped by every change to what public pages and feeds show (caches key on it).
@@ -171,6 +174,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     locale: Mapped[str | None] = mapped_column(String(8))  # the interface language they chose
+    # Which e-mails they want: {"invitations", "decisions", "changes", "announcements"} → bool.
+    email_prefs: Mapped[dict] = mapped_column(JSON, default=dict)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # Part of the login cookie; changing it logs out every copy of the cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
@@ -194,6 +199,10 @@ class User(UserMixin, db.Model):
 
     def can_facilitate(self, event: Event) -> bool:
         return self.role_in(event) in ("facilitator", "admin")
+
+    def wants_email(self, kind: str) -> bool:
+        """E-mail about things that affect them is on unless they turned it off."""
+        return bool((self.email_prefs or {}).get(kind, True))
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.display_name}>"
@@ -531,6 +540,108 @@ class CalendarToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<CalendarToken user={self.user_id} event={self.event_id}>"
+
+
+class OutboxMessage(db.Model):
+    """An e-mail to send, written in the recipient's language when it was queued.
+
+    The worker sends it (and retries); `key` names what it is about (a publish and a person,
+    a reset), so that the same message is never queued, or sent, twice.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(String(20000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)  # given up after many attempts
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.key} {'sent' if self.sent_at else 'pending'}>"
+
+
+class PasswordReset(db.Model):
+    """A single-use link to set a new password; only the hash of its secret is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<PasswordReset user={self.user_id}>"
+
+
+class EmailInvitation(db.Model):
+    """An invitation to co-facilitate sent to an address that is not (yet) a participant's;
+    it becomes an invitation in the app when that person joins the event."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("proposal_id", "email", name="email_invitation_once"),)
+
+
+class Announcement(db.Model):
+    """A short update from the facilitators, shown until it expires and in the Atom feed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    emailed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def __repr__(self) -> str:
+        return f"<Announcement {self.text[:30]!r}>"
+
+
+class SessionNotes(db.Model):
+    """The harvest of one session: what happened and what to read, written during and after it."""
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    summary: Mapped[str] = mapped_column(String(10000), default="")
+    links: Mapped[str] = mapped_column(String(3000), default="")  # one per line
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    proposal: Mapped[Proposal] = relationship()
+
+
+class NotesEditor(db.Model):
+    """Someone a session's facilitators allowed to edit its notes."""
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ActionItem(db.Model):
+    """Something to do after a session, with its owner (a participant, or a name as typed)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    owner_text: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User | None] = relationship()
+    proposal: Mapped[Proposal] = relationship()
+
+    __table_args__ = (CheckConstraint("status IN ('open', 'doing', 'done')", name="action_status_known"),)
 
 
 from . import triggers  # noqa: E402  (the database refuses changes to published versions)

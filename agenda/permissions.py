@@ -88,6 +88,12 @@ def proposal_staff(user, proposal: Proposal) -> bool:
     return staff(user, proposal.event)
 
 
+def notes_edit(user, proposal: Proposal) -> bool:
+    from .services.harvest import can_edit_notes
+
+    return proposal.status in ("accepted", "withdrawn", "merged") and can_edit_notes(user, proposal)
+
+
 def proposal_vote(user, proposal: Proposal) -> bool:
     """Members vote on what they may see; the answer never tells outsiders what a proposal is."""
     return member(user, proposal.event) and proposal_visible(user, proposal)
@@ -121,6 +127,8 @@ PERMISSIONS = {p.name: p for p in [
     Permission("proposal.review", proposal_staff, True),
     Permission("proposal.merge", proposal_staff, True),
     Permission("proposal.vote", proposal_vote, True),
+    Permission("announcement.post", staff, True),
+    Permission("notes.edit", notes_edit, True),  # a session's facilitators, whom they allow, staff
     Permission("account.own", logged_in, True),
     Permission("account.anonymous", anyone, False),  # log in, register, language
 ]}

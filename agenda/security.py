@@ -124,6 +124,14 @@ def throttle_login(email: str) -> bool:
     return login_throttle(email).allowed()
 
 
+def throttle_reset(email: str) -> bool:
+    """Count a password reset request: per address asked for (no one's inbox is flooded) and per
+    client address. Counted whether or not the address has an account, so it tells nothing."""
+    cfg = current_app.config
+    return Throttle({f"reset-account:{email.strip().lower()}": cfg["RESET_LIMIT_ACCOUNT"],
+                     f"reset:{client_address()}": cfg["RESET_LIMIT_ADDRESS"]}).allowed()
+
+
 def throttle(kind: str, limit_key: str) -> bool:
     """Count an attempt of another costly kind (registration, password reset) from this address."""
     return Throttle({f"{kind}:{client_address()}": current_app.config[limit_key]}).allowed()

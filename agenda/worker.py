@@ -1,4 +1,4 @@
-"""The worker process: takes queued solve runs from the database and runs them.
+"""The worker process: runs queued solves, sends queued e-mail, applies retention dates.
 
 Several workers (on this machine or others) may share one PostgreSQL database: each claims a
 run with SELECT … FOR UPDATE SKIP LOCKED, so a run is done once. Runs whose worker died are
@@ -9,7 +9,9 @@ import logging
 import time
 
 from .extensions import db
+from .mail import deliver_pending
 from .models import Event
+from .services.privacy import purge_due
 from .services.schedule import claim_next_run, execute_run, reap_stale_runs
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,11 @@ def run_worker(poll: float = 1.0, once: bool = False, echo=print) -> None:
         reaped = reap_stale_runs()
         if reaped:
             echo(f"marked {reaped} abandoned run(s) as failed")
+        sent = deliver_pending()
+        if sent:
+            echo(f"sent {sent} e-mail(s)")
+        for slug in purge_due():
+            echo(f"{slug}: retention date passed, personal data deleted")
         run_id = claim_next_run()
         if run_id is not None:
             echo(f"run {run_id}: started")

@@ -7,7 +7,7 @@
     try {
       const response = await fetch(box.dataset.url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
       const s = await response.json();
-      text("run-status", s.status);
+      text("run-status", s.label);
       text("run-message", s.message || "");
       text("run-elapsed", Math.round(s.elapsed));
       if (s.objective !== null) text("run-objective", s.objective);

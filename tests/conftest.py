@@ -168,3 +168,53 @@ def postgres_database():
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+class SMTPSink:
+    """A real SMTP server (aiosmtpd) in this process: what it receives, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """Point the app at a real SMTP server started for the test."""
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:
+        need(False, "aiosmtpd is not installed")
+    from .servers import free_port
+
+    sink = SMTPSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_STARTTLS=False)
+    sink.port = controller.port
+    try:
+        yield sink
+    finally:
+        controller.stop()
+        app.config["MAIL_SERVER"] = ""
+
+
+def outbox(app) -> list:
+    """The messages written to the instance folder's outbox/ (the default without SMTP), parsed."""
+    import email
+    from email import policy
+    from pathlib import Path
+
+    folder = Path(app.instance_path) / "outbox"
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted(folder.glob("*.eml"))] if folder.exists() else []

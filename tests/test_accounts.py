@@ -32,7 +32,7 @@ def test_register_then_login_and_logout(client, make_event):
 def test_register_bad_input_shows_field_errors(client):
     response = register(client, email="not-an-email", display_name="", password="short",
                         confirm="other")
-    assert response.status_code == 200
+    assert response.status_code == 400
     shown = errors(response)
     assert "Invalid email address." in shown
     assert "This field is required." in shown

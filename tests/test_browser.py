@@ -65,8 +65,13 @@ def register_and_login(page, base, email, name):
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/login")
-    login(page, base, email)
+    # The next page says what to do, with a login form that has the address filled in.
+    page.wait_for_url(re.compile(r".*/register/next.*"))
+    assert page.locator("#email").input_value() == email
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert "Wrong email or password" not in page.content()
 
 
 def login(page, base, email):
@@ -213,15 +218,16 @@ def world_site(tmp_path):
 PAGES = {
     None: ["/", "/login", "/register", "/{slug}/", "/{slug}/schedule", "/{slug}/schedule?view=grid",
            "/{slug}/now?at=2017-11-08T11:30", "/{slug}/proposals", "/{slug}/proposals/{proposal_id}",
-           "/{slug}/schedule/sessions/{proposal_id}", "/nowhere/"],
+           "/{slug}/schedule/sessions/{proposal_id}", "/nowhere/", "/forgot", "/reset/no-such-link",
+           "/{slug}/harvest"],
     "participant@example.org": ["/{slug}/me/agenda", "/{slug}/me/votes", "/{slug}/me/proposals",
                                 "/{slug}/proposals/new", "/{slug}/proposals/{proposal_id}/edit", "/account",
-                                "/account/password"],
+                                "/account/password", "/account/delete", "/{slug}/sessions/{proposal_id}/notes"],
     "facilitator@example.org": ["/{slug}/manage/", "/{slug}/manage/rooms", "/{slug}/manage/rooms/{room_id}",
                                 "/{slug}/manage/slots", "/{slug}/manage/slots/{slot_id}", "/{slug}/manage/people",
                                 "/{slug}/facilitate/", "/{slug}/facilitate/runs/{run_id}",
                                 "/{slug}/facilitate/versions/{number}", "/{slug}/facilitate/versions/1",
-                                "/{slug}/proposals/{proposal_id}"],
+                                "/{slug}/proposals/{proposal_id}", "/{slug}/announcements"],
 }
 
 
@@ -287,5 +293,33 @@ def test_printing_the_agenda_and_the_grid_keeps_every_title_and_room(world_site)
                 for row in clashes:
                     assert row.locator(".printonly").first.is_visible()
                 context.close()
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_the_waiting_for_the_worker_hint_goes_once_the_run_starts_with_javascript(world_site):
+    from playwright.sync_api import sync_playwright
+
+    base, values = world_site
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page()
+            login(page, base, "facilitator@example.org")
+            page.goto(f"{base}/{values['slug']}/facilitate/")
+            page.fill("#time_limit", "2")
+            page.click("text=Generate schedule")
+            page.wait_for_url(re.compile(r".*/facilitate/runs/\d+$"))
+            assert page.locator("#run-waiting").is_visible()  # no worker runs in this test
+            # A worker takes the run: the page (not reloaded) drops the hint, then shows the result.
+            worker = subprocess.Popen([sys.executable, "-m", "flask", "agenda", "worker", "--once"],
+                                      env={**os.environ, "FLASK_APP": "agenda"},
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                page.wait_for_selector("#run-waiting", state="hidden", timeout=120_000)
+                page.wait_for_selector("text=Review version", timeout=120_000)
+            finally:
+                worker.wait(timeout=120)
         finally:
             browser.close()

@@ -35,6 +35,32 @@ def test_demo_loads_campaigncon_and_prints_logins(app, runner, monkeypatch):
     assert db.session.scalar(select(func.count(Event.id))) == 1
 
 
+def test_a_first_visitor_of_the_demo_sees_its_published_schedule_an_announcement_and_a_harvest(
+        app, runner, monkeypatch):
+    import html
+
+    from agenda.demo import DEMO_ANNOUNCEMENT, DEMO_NOTES, DEMO_SESSION
+    from agenda.models import OutboxMessage, ScheduleVersion
+
+    monkeypatch.setenv("AGENDA_DEMO_PASSWORD", "demo password 123")
+    assert runner.invoke(args=["agenda", "demo", "--if-empty"]).exit_code == 0
+    version = db.session.scalar(select(ScheduleVersion).where(ScheduleVersion.status == "published"))
+    assert version is not None and len(version.assignments) >= 40
+    visitor = app.test_client()
+    home = visitor.get("/", follow_redirects=True)
+    shown = html.unescape(home.get_data(as_text=True))
+    assert home.request.path == "/campaigncon-2017/schedule"
+    assert DEMO_ANNOUNCEMENT in shown and DEMO_SESSION in shown and "Main hall" in shown
+    harvest = html.unescape(visitor.get("/campaigncon-2017/harvest").get_data(as_text=True))
+    assert DEMO_SESSION in harvest and DEMO_NOTES in harvest and "Write up the case study" in harvest
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0  # made-up people: nobody e-mailed
+    # An admin still reaches the list of events, to create another.
+    admin = app.test_client()
+    login(admin, "admin@example.org", "demo password 123")
+    listing = admin.get("/")
+    assert listing.status_code == 200 and "/events/new" in listing.get_data(as_text=True)
+
+
 def test_demo_password_is_generated_once_and_kept_private(app, runner, monkeypatch):
     monkeypatch.delenv("AGENDA_DEMO_PASSWORD", raising=False)
     first = runner.invoke(args=["agenda", "demo"]).output

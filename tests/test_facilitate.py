@@ -374,10 +374,14 @@ def test_generate_page_starts_a_run_and_shows_progress(fac, demo):
     response = fac.post(f"/{demo.slug}/facilitate/", data={"time_limit": "3", "now_slot": "0"})
     assert response.status_code == 302
     run_page = fac.get(response.headers["Location"]).get_data(as_text=True)
-    assert "waiting for the worker" in run_page and 'http-equiv="refresh"' in run_page and "<progress" in run_page
+    assert "Waiting for the worker" in run_page and 'http-equiv="refresh"' in run_page and "<progress" in run_page
     busy = fac.post(f"/{demo.slug}/facilitate/", data={"time_limit": "3", "now_slot": "0"}, follow_redirects=True)
     assert "A schedule is already being generated for this event." in busy.get_data(as_text=True)
     run_id = svc.claim_next_run()
+    # Once the worker has it, the hint is gone (the page reloads itself without JavaScript).
+    running = fac.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Waiting for the worker" not in running and 'http-equiv="refresh"' in running
+    assert fac.get(f"/{demo.slug}/facilitate/runs/{run_id}.json").get_json()["status"] == "running"
     svc.execute_run(run_id)
     state = fac.get(f"/{demo.slug}/facilitate/runs/{run_id}.json").get_json()
     assert state["status"] == "succeeded" and state["percent"] == 100 and state["version"] == 1

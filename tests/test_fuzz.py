@@ -24,7 +24,8 @@ PROPOSAL = ["title", "description", "format", "language", "length", "needs", "ot
 FORMS = {
     "auth.register": ("anonymous", ["email", "display_name", "password", "confirm", "languages", "invite_code"]),
     "auth.login": ("anonymous", ["email", "password"]),
-    "auth.profile": ("participant", ["display_name", "languages", "locale"]),
+    "auth.profile": ("participant", ["display_name", "languages", "locale", "emails"]),
+    "auth.forgot": ("anonymous", ["email"]),
     "auth.change_password": ("other participant", ["pw-current", "pw-password", "pw-confirm"]),
     "auth.delete_account": ("other participant", ["del-password", "del-sure"]),
     "events.new": ("admin", ["slug", *EVENT]),
@@ -43,6 +44,11 @@ FORMS = {
     "facilitate.move": ("facilitator", ["proposal", "slot", "room", "table"]),
     "facilitate.swap": ("facilitator", ["first", "second"]),
     "schedule.choose": ("participant", ["slot", "proposal"]),
+    "announcements.manage": ("facilitator", ["text", "hours", "email_everyone"]),
+    "harvest.notes": ("participant", ["summary", "links"]),
+    "harvest.add_item": ("participant", ["text", "owner", "owner_text"]),
+    "harvest.update_item": ("participant", ["status", "delete"]),
+    "harvest.add_editor": ("participant", ["email"]),
 }
 
 TEXT = st.one_of(

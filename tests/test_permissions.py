@@ -32,6 +32,8 @@ ALLOWED = {
     "proposal.withdraw": {"participant"} | STAFF,
     "proposal.leave": {"co-facilitator"},
     "proposal.respond": set(),  # nobody has an invitation waiting
+    "announcement.post": STAFF,
+    "notes.edit": {"participant", "co-facilitator"} | STAFF,
 }
 
 
@@ -40,8 +42,9 @@ def test_the_table_of_expectations_covers_every_permission():
 
 
 def routes(app):
-    # Joining the event changes what the caller may do, and logging out ends their session: last.
-    last = {"events.join": 1, "auth.logout": 2}
+    # Leaving a session and joining the event change what the caller may do, and logging out
+    # ends their session: last.
+    last = {"proposals.leave": 1, "events.join": 1, "auth.logout": 2}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (last.get(r.endpoint, 0), r.rule)):
         if rule.endpoint == "static":
             continue

@@ -137,7 +137,7 @@ def test_invitation_answer_reveals_nothing_about_who_takes_part(people, make_use
         answers.append(response.get_data(as_text=True).replace(email, "EMAIL"))
     flashes = [a.split('class="flash success"')[-1].split("</p>")[0] for a in answers]
     assert flashes[0] == flashes[1] == flashes[2]
-    assert "If EMAIL belongs to a participant of this event, they are invited" in flashes[0]
+    assert "EMAIL is invited: a participant finds the invitation under their proposals" in flashes[0]
     # Only the participant got an invitation.
     assert {f.user_id for f in db.session.get(Proposal, pid).facilitations} == {users["a"].id, users["b"].id}
 

@@ -82,12 +82,17 @@ def build_world() -> World:
     draft = generate(event).version
     run = db.session.scalar(select(SolveRun).where(SolveRun.event_id == event.id).order_by(SolveRun.id.desc()))
     token = attendee.make_calendar_token(participant, event)
+    from agenda.services import announcements, harvest
+
+    facilitator = db.session.scalar(select(User).where(User.email == EMAILS["facilitator"]))
+    announcement = announcements.post_announcement(event, facilitator, "Lunch is in the garden.", 24, False)
+    item = harvest.add_action_item(db.session.get(Proposal, proposal.id), "Share the slides", participant.id, "")
     room = event.rooms[0]
     slot = next(s for s in event.slots if s.kind == "open")
     values = {
         "slug": event.slug, "proposal_id": proposal.id, "room_id": room.id, "slot_id": slot.id,
         "user_id": participant.id, "role": "facilitator", "number": draft.number, "run_id": run.id,
         "token": token, "code": "es", "answer": "accept", "decision": "accepted", "action": "pin",
-        "filename": "style.css",
+        "filename": "style.css", "announcement_id": announcement.id, "item_id": item.id,
     }
     return World(event, db.session.get(Proposal, proposal.id), values)

@@ -59,6 +59,12 @@ def interface_choices():
         SelectChoice(code, language_own_name(code)) for code in INTERFACE]
 
 
+def email_choices():
+    from ..services.accounts import EMAIL_KINDS
+
+    return [SelectChoice(k, v) for k, v in EMAIL_KINDS.items()]
+
+
 class ProfileForm(BaseForm):
     display_name = StringField(
         _l("Display name"),
@@ -72,6 +78,7 @@ class ProfileForm(BaseForm):
         _l("Language of the pages"), choices=interface_choices, validate_choice=False,
         description=_l("Also the language of your e-mails, your calendar and your plain-text agenda."),
     )
+    emails = MultiCheckboxField(_l("E-mail me about"), choices=lambda: email_choices(), validate_choice=False)
 
 
 class PasswordForm(BaseForm):
@@ -94,3 +101,17 @@ class DeleteAccountForm(BaseForm):
 
 class EmptyForm(BaseForm):
     """A CSRF-protected one-click POST (log out, make facilitator, delete)."""
+
+
+class ForgotForm(BaseForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(BaseForm):
+    password = PasswordField(
+        _l("New password"), description=_l("At least 10 characters."), validators=PASSWORD_RULES
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )

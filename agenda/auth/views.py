@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -11,9 +11,18 @@ from ..extensions import db
 from ..forms import apply_field_error
 from ..models import Event
 from ..permissions import permission
-from ..security import login_throttle, start_session_clock, throttle
+from ..security import login_throttle, start_session_clock, throttle, throttle_reset
 from ..services import ServiceError, accounts
-from .forms import DeleteAccountForm, EmptyForm, LoginForm, PasswordForm, ProfileForm, RegisterForm
+from .forms import (
+    DeleteAccountForm,
+    EmptyForm,
+    ForgotForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -66,10 +75,55 @@ def register():
         except ServiceError as err:
             apply_field_error(form, err.field, err.message)
         else:
-            # The same answer whether or not the email was already registered.
-            flash(_("Your account is ready: log in with your email and password."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=form, event=event)
+            # The same answer whether or not the email was already registered (its owner gets an
+            # e-mail either way); the next page says what to do.
+            session["registered_email"] = form.email.data.strip().lower()
+            return redirect(url_for("auth.registered", event=event.slug if event else None))
+    return render_template("auth/register.html", form=form, event=event), \
+        400 if form.errors or form.form_errors else 200
+
+
+@bp.get("/register/next")
+@permission("account.anonymous")
+def registered():
+    email = session.get("registered_email", "")
+    form = LoginForm(data={"email": email})
+    event = db.session.scalar(select(Event).where(Event.slug == (request.args.get("event") or "")[:64]))
+    return render_template("auth/registered.html", form=form, email=email, event=event)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@permission("account.anonymous")
+def forgot():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        if not throttle_reset(form.email.data):
+            form.form_errors.append(_("Too many requests from here. Wait a quarter of an hour and try again."))
+            return render_template("auth/forgot.html", form=form, sent=False), 429
+        accounts.request_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        return render_template("auth/forgot.html", form=ForgotForm(formdata=None), sent=True,
+                               email=form.email.data.strip(), hours=current_app.config["RESET_LINK_HOURS"])
+    return render_template("auth/forgot.html", form=form, sent=False), 400 if form.errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@permission("account.anonymous")
+def reset(token):
+    if accounts.reset_target(token) is None:
+        return render_template("auth/reset.html", form=None, valid=False), 410  # gone: used, expired or never made
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(token, form.password.data)
+        except ServiceError as err:
+            apply_field_error(form, err.field, err.message)
+        else:
+            login_user(user)
+            start_session_clock()
+            flash(_("Your new password is set, and you are logged in. Other devices are logged out."), "success")
+            return redirect(url_for("events.index"))
+    return render_template("auth/reset.html", form=form, valid=True), 400 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -112,14 +166,35 @@ def logout():
 @permission("account.own")
 def profile():
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.emails.data = [k for k in accounts.EMAIL_KINDS if current_user.wants_email(k)]
     if form.validate_on_submit():
-        accounts.update_profile(current_user, form.display_name.data, form.languages.data, form.locale.data or None)
-        flash(_("Your profile is saved."), "success")
-        return redirect(url_for("auth.profile"))
+        try:
+            accounts.update_profile(current_user, form.display_name.data, form.languages.data,
+                                    form.locale.data or None, {k: True for k in form.emails.data or []})
+        except ServiceError as err:
+            apply_field_error(form, err.field, err.message)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html", form=form, password_form=PasswordForm(prefix="pw"),
         delete_form=DeleteAccountForm(prefix="del"),
     )
+
+
+@bp.get("/account/data.json")
+@permission("account.own")
+def my_data():
+    """Everything the app holds about the person, to download."""
+    import json
+
+    from ..services.privacy import personal_data
+
+    body = json.dumps(personal_data(current_user), ensure_ascii=False, indent=1)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-agenda-data.json"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

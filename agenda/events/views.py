@@ -12,6 +12,8 @@ from ..manage.forms import EventForm
 from ..models import Event
 from ..permissions import permission
 from ..services import ServiceError, accounts
+from ..services.announcements import current_announcements
+from ..services.attendee import newest_published
 from ..services.events import create_event
 from .forms import JoinForm
 
@@ -25,7 +27,9 @@ def index():
     # With one event, its page is the front page; an admin still sees the list, to create another.
     admin = current_user.is_authenticated and current_user.is_admin
     if len(events) == 1 and not admin:
-        return redirect(url_for("events.home", slug=events[0].slug))
+        # A first visitor sees the product at once: the published schedule, else the event's page.
+        published = newest_published(events[0]) is not None
+        return redirect(url_for("schedule.index" if published else "events.home", slug=events[0].slug))
     return render_template("events/index.html", events=events)
 
 
@@ -51,7 +55,8 @@ def home(event):
     joined = role is not None and not (current_user.is_admin and not any(
         m.event_id == event.id for m in current_user.memberships))
     return render_template(
-        "events/home.html", event=event, role=role, joined=joined, join_form=JoinForm(), form=EmptyForm()
+        "events/home.html", event=event, role=role, joined=joined, join_form=JoinForm(), form=EmptyForm(),
+        announcements=current_announcements(event),
     )
 
 

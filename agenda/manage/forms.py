@@ -67,6 +67,11 @@ class EventForm(BaseForm):
         description=_l("For visitors whose browser asks for none of the app's languages, and for the public "
                        "calendar and schedule files."),
     )
+    retention_date = DateField(
+        _l("Delete personal data after"), validators=[Optional()],
+        description=_l("After this day, votes, agenda choices and personal calendars of the event are deleted; "
+                       "vote totals, the published schedule and the notes stay."),
+    )
     proposals_open = BooleanField(_l("Proposals are open"), default=True)
     voting_open = BooleanField(_l("Voting is open"), default=True)
     invite_code = StringField(
@@ -108,6 +113,7 @@ class EventForm(BaseForm):
             formats=split_list(self.formats.data, "\n"),
             proposals_open=self.proposals_open.data, voting_open=self.voting_open.data,
             invite_code=self.invite_code.data, default_locale=self.default_locale.data or "en",
+            retention_date=self.retention_date.data,
         )
 
 

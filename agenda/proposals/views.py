@@ -222,8 +222,9 @@ def invite(event, proposal):
             abort(404)
         else:
             # The same words whether or not the address belongs to a participant.
-            flash(_("If %(email)s belongs to a participant of this event, they are invited and will see "
-                    "it in their proposals.", email=form.email.data.strip()), "success")
+            flash(_("%(email)s is invited: a participant finds the invitation under their proposals, and "
+                    "anyone else gets an e-mail that tells them how to join.", email=form.email.data.strip()),
+                  "success")
     else:
         flash(_("Give an email address."), "error")
     return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))

@@ -18,6 +18,7 @@ from ..models import Assignment, ProposalRevision, ScheduleVersion, Slot, utcnow
 from ..permissions import permission
 from ..services import ServiceError
 from ..services import attendee as svc
+from ..services.announcements import current_announcements
 
 bp = Blueprint("schedule", __name__, url_prefix="/<slug>")
 
@@ -84,7 +85,7 @@ def index(event):
     html = render_template(
         "schedule/index.html", event=event, version=version, frame=frame, days=frame.days(), by_start=by_start,
         cells=cells, view=view, language=language, fmt=fmt, visible=lambda it: svc.visible(it, current_user, event),
-        newest=svc.newest_published(event), count=len(shown))
+        newest=svc.newest_published(event), count=len(shown), announcements=current_announcements(event))
     return _conditional(Response(html), event, version)
 
 
@@ -96,8 +97,14 @@ def session_page(event, proposal_id):
     runs = [it for it in svc.items_of(version, frame) if it.proposal.id == proposal_id]
     if not runs:
         abort(404)
+    from ..services import harvest
+
+    proposal = runs[0].proposal
+    entry = (harvest.Entry(proposal, harvest.notes_of(proposal), harvest.items_of(proposal))
+             if harvest.can_read_notes(current_user, proposal) else None)
     html = render_template("schedule/session.html", event=event, item=runs[0], runs=runs, frame=frame,
-                           closed=not svc.visible(runs[0], current_user, event))
+                           closed=not svc.visible(runs[0], current_user, event), entry=entry,
+                           owner_name=harvest.owner_name)
     return _conditional(Response(html), event, version)
 
 
@@ -128,7 +135,7 @@ def now(event):
     html = render_template(
         "schedule/now.html", event=event, version=version, frame=frame, current=current, upcoming=upcoming,
         on_now=running(current), on_next=running(upcoming), moment=moment,
-        over=bool(frame.slots) and moment >= frame.slots[-1].end,
+        over=bool(frame.slots) and moment >= frame.slots[-1].end, announcements=current_announcements(event),
         visible=lambda it: svc.visible(it, current_user, event))
     response = Response(html)
     response.headers["Refresh"] = "60"  # venue screens update themselves, no JavaScript needed
@@ -233,7 +240,7 @@ def agenda(event):
     upcoming = next((r for r in rows if r.going is not None and r.slot.end > moment), None)
     return render_template(
         "schedule/agenda.html", event=event, version=version, frame=frame, days=list(days.items()),
-        changes=changes, upcoming=upcoming,
+        changes=changes, upcoming=upcoming, announcements=current_announcements(event),
         feed_url=absolute("schedule.personal_ics", slug=event.slug, token=token) if token else None,
         form=EmptyForm())
 

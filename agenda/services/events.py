@@ -34,6 +34,7 @@ class EventSettings:
     voting_open: bool
     invite_code: str | None
     default_locale: str = "en"
+    retention_date: date | None = None
 
 
 def _check_settings(s: EventSettings) -> None:
@@ -45,6 +46,8 @@ def _check_settings(s: EventSettings) -> None:
         raise ServiceError(_("The last day cannot come before the first day."), "last_day")
     if (s.last_day - s.first_day).days >= MAX_DAYS:
         raise ServiceError(_("An event lasts at most %(n)d days.", n=MAX_DAYS), "last_day")
+    if s.retention_date is not None and not s.last_day <= s.retention_date <= date(YEARS[1], 12, 31):
+        raise ServiceError(_("Personal data is kept at least until the last day of the event."), "retention_date")
 
 
 def create_event(slug: str, settings: EventSettings) -> Event:
@@ -105,6 +108,7 @@ def _apply_settings(event: Event, s: EventSettings) -> None:
     from ..i18n import known
 
     event.default_locale = known(s.default_locale) or "en"
+    event.retention_date = s.retention_date
 
 
 # Rooms

@@ -8,11 +8,10 @@ from itertools import groupby
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..db_tx import transaction
+from ..db_tx import insert_ignore, transaction
 from ..extensions import db
-from ..models import Event, Facilitation, Notice, Proposal, ProposalRevision, Slot, User, Vote, utcnow
+from ..models import EmailInvitation, Event, Facilitation, Proposal, ProposalRevision, Slot, User, Vote, utcnow
 from . import ServiceError
 from .content import touch_event
 
@@ -158,8 +157,9 @@ def update_proposal(proposal: Proposal, user: User, data: ProposalData) -> None:
 
 
 def _notify(user_ids, event_id: int, kind: str, **params) -> None:
-    for user_id in sorted(set(user_ids)):
-        db.session.add(Notice(user_id=user_id, event_id=event_id, kind=kind, params=params))
+    from .mailings import notify
+
+    notify(user_ids, event_id, kind, **params)
 
 
 def agenda_people(proposal: Proposal) -> set[int]:
@@ -202,7 +202,7 @@ def withdraw_proposal(proposal: Proposal, user: User) -> None:
         db.session.flush()
         carry_into_next_draft(proposal.event)
         _notify(people, proposal.event_id, "withdrawn" if scheduled else "withdrawn_unscheduled",
-                title=proposal.title, name=name)
+                proposal_id=proposal_id, title=proposal.title, name=name)
 
 
 def leave_proposal(proposal: Proposal, user: User) -> None:
@@ -215,7 +215,7 @@ def leave_proposal(proposal: Proposal, user: User) -> None:
         f.state = "declined"
         proposal = db.session.get(Proposal, proposal_id)
         others = [x.user_id for x in proposal.facilitations if x.state == "accepted" and x.user_id != user_id]
-        _notify(others, proposal.event_id, "left", name=name, title=proposal.title)
+        _notify(others, proposal.event_id, "left", proposal_id=proposal_id, name=name, title=proposal.title)
         touch_event(proposal.event)
 
 
@@ -225,15 +225,25 @@ def invite_cofacilitator(proposal: Proposal, user: User, email: str) -> User | N
     if not can_edit(proposal, user):
         raise PermissionError
     event = proposal.event
-    invitee = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    address = email.strip().lower()
+    invitee = db.session.scalar(select(User).where(User.email == address))
+    proposal_id, event_id, inviter_id = proposal.id, event.id, user.id
     if invitee is None or invitee.role_in(event) is None:
+        # Not a participant (yet): the invitation waits for the address, and is sent to it once.
+        from .mailings import invite_by_email
+
+        with transaction():
+            db.session.execute(insert_ignore(EmailInvitation).values(
+                proposal_id=proposal_id, email=address, invited_by_id=inviter_id, created_at=utcnow()))
+            invite_by_email(db.session.get(Proposal, proposal_id), db.session.get(User, inviter_id), address)
         return None
     if any(f.user_id == invitee.id for f in proposal.facilitations):
         return invitee
-    proposal_id, invitee_id = proposal.id, invitee.id
+    invitee_id = invitee.id
     with transaction():
         db.session.add(Facilitation(proposal_id=proposal_id, user_id=invitee_id, state="invited"))
-        _notify([invitee_id], event.id, "invited", name=user.display_name, title=proposal.title)
+        _notify([invitee_id], event_id, "invited", proposal_id=proposal_id, name=user.display_name,
+                title=proposal.title)
     return invitee
 
 
@@ -269,7 +279,7 @@ def review_proposal(proposal: Proposal, decision: str) -> None:
             carry_into_next_draft(proposal.event)
         if decision in ("accepted", "declined") and was != decision:
             hosts = [f.user_id for f in proposal.facilitations if f.state == "accepted"]
-            _notify(hosts, proposal.event_id, decision, title=proposal.title)
+            _notify(hosts, proposal.event_id, decision, proposal_id=proposal_id, title=proposal.title)
 
 
 def check_merge(keep: Proposal, other: Proposal) -> None:
@@ -299,26 +309,19 @@ def merge_proposals(keep: Proposal, other: Proposal) -> None:
         moved = select(Vote.user_id, keep.id, Vote.created_at).where(
             Vote.proposal_id == other.id, Vote.user_id.not_in(hosts))
         db.session.execute(
-            _insert_ignore(Vote).from_select(["user_id", "proposal_id", "created_at"], moved))
+            insert_ignore(Vote).from_select(["user_id", "proposal_id", "created_at"], moved))
         db.session.execute(delete(Vote).where(Vote.proposal_id == other.id))
         db.session.execute(delete(Vote).where(Vote.proposal_id == keep.id, Vote.user_id.in_(hosts)))
         other.status = "merged"
         other.merged_into_id = keep.id
         proposers = [p.proposer.id for p in (keep, other) if p.proposer is not None]
-        _notify(proposers, keep.event_id, "merged", other=other.title, keep=keep.title)
+        _notify(proposers, keep.event_id, "merged", proposal_id=keep_id, other=other.title, keep=keep.title)
         db.session.flush()
         carry_into_next_draft(keep.event)
     log.info("proposal %s merged into %s", other_id, keep_id)
 
 
 # Votes
-
-
-def _insert_ignore(model):
-    """INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike."""
-    dialect = db.session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-    return stmt.on_conflict_do_nothing()
 
 
 def set_vote(user: User, proposal: Proposal, want: bool) -> None:
@@ -336,7 +339,7 @@ def set_vote(user: User, proposal: Proposal, want: bool) -> None:
     user_id, proposal_id = user.id, proposal.id
     with transaction():
         if want:
-            db.session.execute(_insert_ignore(Vote).values(user_id=user_id, proposal_id=proposal_id))
+            db.session.execute(insert_ignore(Vote).values(user_id=user_id, proposal_id=proposal_id))
         else:
             db.session.execute(delete(Vote).where(Vote.user_id == user_id, Vote.proposal_id == proposal_id))
 
@@ -350,7 +353,10 @@ def voted_ids(user, event: Event) -> set[int]:
 
 
 def vote_counts(event: Event) -> dict[int, int]:
-    """Votes per proposal, counted from the rows. For facilitators' eyes only."""
+    """Votes per proposal, counted from the rows (or, past the retention date, the totals kept).
+    For facilitators' eyes only."""
+    if event.retained:
+        return {int(k): v for k, v in event.retained.get("votes_by_proposal", {}).items()}
     rows = db.session.execute(
         select(Vote.proposal_id, func.count()).join(Proposal)
         .where(Proposal.event_id == event.id).group_by(Vote.proposal_id))

@@ -305,8 +305,9 @@ def set_pinned(version: ScheduleVersion, proposal_id: int, pinned: bool) -> None
             a.pinned = pinned
 
 
-def publish_version(version: ScheduleVersion) -> None:
-    """Make the newest draft the public schedule, its frame frozen, in one transaction."""
+def publish_version(version: ScheduleVersion, notify: bool = True) -> None:
+    """Make the newest draft the public schedule, its frame frozen, in one transaction; with it,
+    one e-mail per person whose sessions it changes (unless `notify` is off: the demo's)."""
     event_id, number, version_id = version.event_id, version.number, version.id
     with transaction():
         version = db.session.get(ScheduleVersion, version_id)
@@ -322,10 +323,16 @@ def publish_version(version: ScheduleVersion) -> None:
         if sum(map(len, placed.values())) != len(version.assignments) or scheduling.check(
                 scheduling.unpinned(built), scheduling.candidate(scheduling.unpinned(built), placed)):
             raise ServiceError(_("The set-up changed after this draft was made: generate the schedule again."))
+        previous = scheduling.published_version(event)
         version.frame = frames.freeze(event, version)
         version.status = "published"
         version.published_at = utcnow()
         touch_event(event)
+        # Told with the publish or not at all: one message per person, keyed by this version.
+        from .mailings import queue_publish_mails
+
+        if notify:
+            queue_publish_mails(event, previous, version)
     log.info("published version %s of event %s", number, event_id)
 
 

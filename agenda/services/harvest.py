@@ -1,0 +1,174 @@
+"""The harvest: each session's notes and action items, and the event's page that gathers them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..access import get_by_id
+from ..db_tx import transaction
+from ..extensions import db
+from ..models import ActionItem, Event, Membership, NotesEditor, Proposal, SessionNotes, User, utcnow
+from ..permissions import member, staff
+from . import ServiceError
+from .content import touch_event
+
+STATUSES = ("open", "doing", "done")
+
+
+def can_edit_notes(user, proposal: Proposal) -> bool:
+    """The session's facilitators, the people they allowed, and the event's facilitators."""
+    if not user or not user.is_authenticated:
+        return False
+    if staff(user, proposal.event) or proposal.is_facilitator(user):
+        return True
+    return db.session.get(NotesEditor, (proposal.id, user.id)) is not None
+
+
+def can_read_notes(user, proposal: Proposal) -> bool:
+    """Participants-only sessions keep their notes for participants."""
+    return proposal.visibility == "public" or member(user, proposal.event)
+
+
+def notes_of(proposal: Proposal) -> SessionNotes | None:
+    return db.session.get(SessionNotes, proposal.id)
+
+
+def items_of(proposal: Proposal) -> list[ActionItem]:
+    return list(db.session.scalars(select(ActionItem).where(ActionItem.proposal_id == proposal.id)
+                                   .order_by(ActionItem.created_at, ActionItem.id)))
+
+
+def save_notes(proposal: Proposal, user: User, summary: str, links: str) -> None:
+    proposal_id, user_id = proposal.id, user.id
+    with transaction():
+        notes = db.session.get(SessionNotes, proposal_id)
+        if notes is None:
+            notes = SessionNotes(proposal_id=proposal_id)
+            db.session.add(notes)
+        notes.summary = summary.strip()
+        notes.links = "\n".join(line.strip() for line in links.splitlines() if line.strip())
+        notes.updated_at = utcnow()
+        notes.updated_by_id = user_id
+        touch_event(proposal.event)
+
+
+def _owner(event: Event, owner_id: int | None, owner_text: str) -> tuple[int | None, str]:
+    if owner_id:
+        found = get_by_id(User, owner_id) and db.session.scalar(select(Membership.user_id).where(
+            Membership.event_id == event.id, Membership.user_id == owner_id))
+        if not found:
+            raise ServiceError(_("Choose a participant of this event, or write a name."), "owner")
+        return owner_id, ""
+    return None, owner_text.strip()
+
+
+def add_action_item(proposal: Proposal, text: str, owner_id: int | None, owner_text: str) -> ActionItem:
+    text = text.strip()
+    if not text:
+        raise ServiceError(_("Write what is to be done."), "text")
+    owner, name = _owner(proposal.event, owner_id, owner_text)
+    proposal_id = proposal.id
+    with transaction():
+        item = ActionItem(proposal_id=proposal_id, text=text, owner_id=owner, owner_text=name, status="open")
+        db.session.add(item)
+        touch_event(proposal.event)
+    return item
+
+
+def set_action_status(item: ActionItem, status: str) -> None:
+    if status not in STATUSES:
+        raise ServiceError(_("Choose a status."))
+    item_id, event = item.id, item.proposal.event
+    with transaction():
+        db.session.get(ActionItem, item_id).status = status
+        touch_event(event)
+
+
+def delete_action_item(item: ActionItem) -> None:
+    item_id, event = item.id, item.proposal.event
+    with transaction():
+        db.session.delete(db.session.get(ActionItem, item_id))
+        touch_event(event)
+
+
+def allow_editor(proposal: Proposal, email: str) -> None:
+    """Let a participant edit the notes (the answer does not say whether the address takes part)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not member(user, proposal.event):
+        return
+    proposal_id, user_id = proposal.id, user.id
+    with transaction():
+        if db.session.get(NotesEditor, (proposal_id, user_id)) is None:
+            db.session.add(NotesEditor(proposal_id=proposal_id, user_id=user_id))
+
+
+@dataclass
+class Entry:
+    proposal: Proposal
+    notes: SessionNotes | None
+    items: list[ActionItem] = field(default_factory=list)
+
+    @property
+    def open_items(self) -> list[ActionItem]:
+        return [i for i in self.items if i.status != "done"]
+
+
+def harvest(event: Event, user, fmt: str = "", language: str = "", q: str = "") -> list[Entry]:
+    """Every session with notes or action items that this person may read, filtered."""
+    with_notes = select(SessionNotes.proposal_id)
+    with_items = select(ActionItem.proposal_id)
+    proposals = db.session.scalars(select(Proposal).where(
+        Proposal.event_id == event.id, Proposal.id.in_(with_notes) | Proposal.id.in_(with_items))
+        .order_by(func.lower(Proposal.title))).all()
+    q = q.strip().lower()
+    out = []
+    for p in proposals:
+        if not can_read_notes(user, p) or (fmt and p.format != fmt) or (language and p.language != language):
+            continue
+        entry = Entry(p, notes_of(p), items_of(p))
+        text = " ".join([p.title, entry.notes.summary if entry.notes else "", *(i.text for i in entry.items)])
+        if q and q not in text.lower():
+            continue
+        out.append(entry)
+    return out
+
+
+def owner_name(item: ActionItem) -> str:
+    return item.owner.display_name if item.owner is not None else item.owner_text
+
+
+def as_markdown(event: Event, entries: list[Entry]) -> str:
+    from ..enums import ActionStatus, label
+
+    lines = [f"# {_('Harvest of %(event)s', event=event.name)}", ""]
+    for e in entries:
+        lines += [f"## {e.proposal.title}", ""]
+        if e.notes and e.notes.summary:
+            lines += [e.notes.summary, ""]
+        if e.notes and e.notes.links:
+            lines += [f"**{_('Links')}**", ""] + [f"- <{link}>" for link in e.notes.links.splitlines()] + [""]
+        if e.items:
+            lines += [f"**{_('Action items')}**", ""]
+            for i in e.items:
+                check = "x" if i.status == "done" else " "
+                who = owner_name(i)
+                owner = f" ({_('owner: %(name)s', name=who)})" if who else ""
+                lines.append(f"- [{check}] {i.text}{owner} · {label(ActionStatus, i.status)}")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def as_json(event: Event, entries: list[Entry]) -> dict:
+    return {"event": event.name, "sessions": [{
+        "title": e.proposal.title, "format": e.proposal.format, "language": e.proposal.language,
+        "summary": e.notes.summary if e.notes else "", "links": e.notes.links.splitlines() if e.notes else [],
+        "action_items": [{"text": i.text, "owner": owner_name(i), "status": i.status} for i in e.items],
+    } for e in entries]}
+
+
+__all__ = ["STATUSES", "Entry", "add_action_item", "allow_editor", "as_json", "as_markdown", "can_edit_notes",
+           "can_read_notes", "delete_action_item", "harvest", "items_of", "notes_of", "owner_name", "save_notes",
+           "set_action_status"]
