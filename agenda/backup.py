@@ -2,7 +2,8 @@
 
 `export_event` writes settings, rooms, slots, people and their roles, proposals (with their
 people, revisions and unavailable slots), votes, versions (published ones with their frozen
-frame), agenda choices, calendar addresses and notices. Ids in the file are the source's; on
+frame), agenda choices, calendar addresses, notices, announcements, and the harvest (notes, editors,
+action items) with invitations still waiting for an address. Ids in the file are the source's; on
 import every row gets a new id, inserted in the same order, so the restored event exports the
 same solver instance (scheduling's codec numbers rows by their order, not their ids). People
 already in the target instance (same e-mail) keep their account and gain the membership.
@@ -18,18 +19,23 @@ from sqlalchemy import select
 from .db_tx import transaction
 from .extensions import db
 from .models import (
+    ActionItem,
     AgendaChoice,
+    Announcement,
     Assignment,
     CalendarToken,
+    EmailInvitation,
     Event,
     Facilitation,
     Membership,
+    NotesEditor,
     Notice,
     Proposal,
     ProposalRevision,
     Room,
     RoomBooking,
     ScheduleVersion,
+    SessionNotes,
     Slot,
     User,
     Vote,
@@ -40,7 +46,7 @@ from .models import (
 FORMAT = "agenda-event/1"
 EVENT_FIELDS = ("slug", "name", "timezone", "first_day", "last_day", "languages", "formats", "proposals_open",
                 "voting_open", "invite_code", "default_locale", "content_generation", "content_changed_at",
-                "created_at")
+                "created_at", "retention_date", "retained")
 
 
 def _value(v: Any) -> Any:
@@ -70,7 +76,8 @@ def export_event(event: Event) -> dict:
         "slots": [_row(s, ("id", "start", "end", "kind", "label", "removed_at")) for s in slots],
         "rooms": [{**_row(r, ("id", "name", "capacity", "features", "removed_at")),
                    "unavailable": sorted(s.id for s in r.unavailable)} for r in rooms],
-        "people": [{**_row(u, ("id", "email", "display_name", "password_hash", "languages", "locale", "created_at")),
+        "people": [{**_row(u, ("id", "email", "display_name", "password_hash", "languages", "locale", "created_at",
+                               "email_prefs")),
                     "role": roles.get(u.id)} for u in people.values()],
         "proposals": [{**_row(p, ("id", "title", "description", "format", "language", "length", "needs", "max_group",
                                   "visibility", "status", "merged_into_id", "created_at", "updated_at", "revision",
@@ -98,6 +105,21 @@ def export_event(event: Event) -> dict:
             select(CalendarToken).where(CalendarToken.event_id == event.id).order_by(CalendarToken.user_id))],
         "notices": [_row(n, ("user_id", "kind", "params", "text", "created_at")) for n in db.session.scalars(
             select(Notice).where(Notice.event_id == event.id).order_by(Notice.id))],
+        "announcements": [_row(a, ("author_id", "text", "created_at", "expires_at", "emailed")) for a in
+                          db.session.scalars(select(Announcement).where(Announcement.event_id == event.id)
+                                             .order_by(Announcement.id))],
+        "notes": [_row(n, ("proposal_id", "summary", "links", "updated_at", "updated_by_id")) for n in
+                  db.session.scalars(select(SessionNotes).where(SessionNotes.proposal_id.in_(pids))
+                                     .order_by(SessionNotes.proposal_id))],
+        "notes_editors": [[e.proposal_id, e.user_id] for e in db.session.scalars(
+            select(NotesEditor).where(NotesEditor.proposal_id.in_(pids))
+            .order_by(NotesEditor.proposal_id, NotesEditor.user_id))],
+        "action_items": [_row(i, ("proposal_id", "text", "owner_id", "owner_text", "status", "created_at")) for i in
+                         db.session.scalars(select(ActionItem).where(ActionItem.proposal_id.in_(pids))
+                                            .order_by(ActionItem.id))],
+        "email_invitations": [_row(i, ("proposal_id", "email", "invited_by_id", "created_at")) for i in
+                              db.session.scalars(select(EmailInvitation).where(EmailInvitation.proposal_id.in_(pids))
+                                                 .order_by(EmailInvitation.id))],
     }
 
 
@@ -142,7 +164,8 @@ def import_event(data: dict, slug: str | None = None) -> Event:
     with transaction():
         if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
             raise BackupError(f"an event '{slug}' already exists here; give another --slug")
-        event = Event(slug=slug, **{k: (date.fromisoformat(v) if k in ("first_day", "last_day") else
+        event = Event(slug=slug, **{k: (date.fromisoformat(v) if k in ("first_day", "last_day", "retention_date")
+                                        and v else
                                         _dt(v) if k in ("content_changed_at", "created_at") else v)
                                      for k, v in e.items() if k != "slug"})
         db.session.add(event)
@@ -166,7 +189,8 @@ def import_event(data: dict, slug: str | None = None) -> Event:
             user = db.session.scalar(select(User).where(User.email == p["email"]))
             if user is None:
                 user = User(email=p["email"], display_name=p["display_name"], password_hash=p["password_hash"],
-                            languages=p["languages"], locale=p.get("locale"), created_at=_dt(p["created_at"]))
+                            languages=p["languages"], locale=p.get("locale"), created_at=_dt(p["created_at"]),
+                            email_prefs=p.get("email_prefs") or {})
                 db.session.add(user)
                 db.session.flush()
             people[p["id"]] = user.id
@@ -194,6 +218,10 @@ def import_event(data: dict, slug: str | None = None) -> Event:
                 db.session.add(ProposalRevision(proposal_id=row.id, at=_dt(r["at"]), changes=r["changes"]))
         for row, old in merged_into:
             row.merged_into_id = proposals.get(old)
+        if event.retained and event.retained.get("votes_by_proposal"):  # totals kept past retention
+            event.retained = {**event.retained, "votes_by_proposal": {
+                str(proposals[int(k)]): n for k, n in event.retained["votes_by_proposal"].items()
+                if int(k) in proposals}}
         for u, p, at in data["votes"]:
             db.session.add(Vote(user_id=people[u], proposal_id=proposals[p], created_at=_dt(at)))
         for v in data["versions"]:
@@ -228,4 +256,23 @@ def import_event(data: dict, slug: str | None = None) -> Event:
             if n["user_id"] in people:
                 db.session.add(Notice(user_id=people[n["user_id"]], event_id=event.id, kind=n["kind"],
                                       params=n["params"], text=n["text"], created_at=_dt(n["created_at"])))
+        for a in data.get("announcements", []):
+            db.session.add(Announcement(event_id=event.id, author_id=people.get(a["author_id"]), text=a["text"],
+                                        created_at=_dt(a["created_at"]), expires_at=_dt(a["expires_at"]),
+                                        emailed=a["emailed"]))
+        for n in data.get("notes", []):
+            db.session.add(SessionNotes(proposal_id=proposals[n["proposal_id"]], summary=n["summary"],
+                                        links=n["links"], updated_at=_dt(n["updated_at"]),
+                                        updated_by_id=people.get(n["updated_by_id"])))
+        for p, u in data.get("notes_editors", []):
+            if u in people:
+                db.session.add(NotesEditor(proposal_id=proposals[p], user_id=people[u]))
+        for i in data.get("action_items", []):
+            db.session.add(ActionItem(proposal_id=proposals[i["proposal_id"]], text=i["text"],
+                                      owner_id=people.get(i["owner_id"]), owner_text=i["owner_text"],
+                                      status=i["status"], created_at=_dt(i["created_at"])))
+        for i in data.get("email_invitations", []):
+            db.session.add(EmailInvitation(proposal_id=proposals[i["proposal_id"]], email=i["email"],
+                                           invited_by_id=people.get(i["invited_by_id"]),
+                                           created_at=_dt(i["created_at"])))
     return event

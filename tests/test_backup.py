@@ -32,6 +32,9 @@ def test_export_then_import_into_a_fresh_instance_gives_the_same_instance(app, r
     counts = (db.session.scalar(select(func.count()).select_from(Vote)),
               db.session.scalar(select(func.count()).select_from(AgendaChoice)))
     published_ics = app.test_client().get(f"/{slug}/schedule.ics").data
+    public = {path: app.test_client().get(f"/{slug}/{path}").data
+              for path in ("harvest.md", "harvest.json", "announcements.atom")}
+    assert b"Share the slides" in public["harvest.md"] and b"Lunch is in the garden." in public["announcements.atom"]
 
     if target == "postgresql":
         need(postgres_ready(), "no PostgreSQL server at 127.0.0.1:5432")
@@ -52,6 +55,8 @@ def test_export_then_import_into_a_fresh_instance_gives_the_same_instance(app, r
         assert [(v.number, v.status) for v in versions] == [(1, "published"), (2, "draft")]
         client = other.test_client()
         assert client.get(f"/{slug}/schedule.ics").data == published_ics  # the same public calendar
+        for path, body in public.items():  # the same harvest and announcements
+            assert client.get(f"/{slug}/{path}").data == body, path
         assert client.get(f"/{slug}/agenda/{world.values['token']}.ics").status_code == 200
         assert client.post("/login", data={"email": "participant@example.org",
                                            "password": DEMO_PASSWORD}).status_code == 302

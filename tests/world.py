@@ -87,6 +87,7 @@ def build_world() -> World:
     facilitator = db.session.scalar(select(User).where(User.email == EMAILS["facilitator"]))
     announcement = announcements.post_announcement(event, facilitator, "Lunch is in the garden.", 24, False)
     item = harvest.add_action_item(db.session.get(Proposal, proposal.id), "Share the slides", participant.id, "")
+    harvest.save_notes(db.session.get(Proposal, proposal.id), participant, "We shared.", "https://example.org/a")
     room = event.rooms[0]
     slot = next(s for s in event.slots if s.kind == "open")
     values = {

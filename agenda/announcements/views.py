@@ -75,7 +75,9 @@ def atom(event):
     ET.SubElement(feed, f"{{{ns}}}link", rel="self", href=absolute("announcements.atom", slug=event.slug))
     for a in items:
         entry = ET.SubElement(feed, f"{{{ns}}}entry")
-        ET.SubElement(entry, f"{{{ns}}}id").text = f"urn:uuid:{uuid.uuid5(GUID_NAMESPACE, f'{event.slug}/a/{a.id}')}"
+        # The id comes from what the entry is (its event and time), so a restored backup keeps it.
+        guid = uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/a/{a.created_at.isoformat()}")
+        ET.SubElement(entry, f"{{{ns}}}id").text = f"urn:uuid:{guid}"
         first = a.text.splitlines()[0]
         ET.SubElement(entry, f"{{{ns}}}title").text = first if len(first) <= 80 else \
             first[:79].rsplit(" ", 1)[0] + "…"
