@@ -65,13 +65,14 @@ def cmd_check(args) -> int:
 
 def cmd_baseline(args) -> int:
     from .baseline import baseline, keep_published
-    from .data import Compiled
+    from .data import Compiled, number_tables
     from .problem import Solution
 
     started = time.monotonic()
     problem = load_problem(args.instance)
     c = Compiled(problem)
     sched = keep_published(c) if args.keep_published else baseline(c)
+    number_tables(sched)
     assignments, unscheduled = sched.assignments()
     data = solution_to_dict(Solution("feasible", tuple(assignments), tuple(unscheduled)))
     data["stats"] = {"wall_seconds": round(time.monotonic() - started, 3), "peak_mb": _peak_mb()}
@@ -87,11 +88,14 @@ def cmd_bench(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from .generate import generate
+    from .generate import campaigncon, generate
     from .problem import problem_to_dict
 
-    problem = generate(args.sessions, args.participants, args.days, args.slots_per_day,
-                       args.rooms, args.seed, resolve=args.resolve)
+    if args.campaigncon:
+        problem = campaigncon(args.seed)
+    else:
+        problem = generate(args.sessions, args.participants, args.days, args.slots_per_day,
+                           args.rooms, args.seed, resolve=args.resolve)
     text = json.dumps(problem_to_dict(problem), indent=1)
     if args.out == "-":
         print(text)
@@ -141,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rooms", type=int, default=8)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--resolve", action="store_true", help="add a published schedule and `now`")
+    p.add_argument("--campaigncon", action="store_true",
+                   help="a CampaignCon-like event with a hall of tables, repeated runs, a series and "
+                        "preferred times (uses only --seed)")
     p.add_argument("--out", default="-")
     p.set_defaults(func=cmd_generate)
 

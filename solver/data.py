@@ -1,7 +1,11 @@
 """The problem compiled into integer indices, and a mutable schedule with incremental scoring.
 
-The baseline and the local search both work on `Schedule`; the checker in check.py
-never sees it, so a bug here shows up as a violation there.
+A session that may run several times has one *unit* per possible run; the search places units.
+A session is placed when at least one of its units is. Halls hold either one ordinary unit or
+up to `tables` table units per slot; table numbers are given at the end (`number_tables`).
+
+The baseline and the local search both work on `Schedule`; the checker in check.py never sees
+it, so a bug here shows up as a violation there.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from .problem import Assignment, Problem
 class Compiled:
     """Indices, allowed placements and vote structure, computed once per problem."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, allow_runs: bool = True):
         self.problem = problem
         slots, rooms, sessions = problem.slots, problem.rooms, problem.sessions
         self.T, self.R, self.S = len(slots), len(rooms), len(sessions)
@@ -27,6 +31,14 @@ class Compiled:
         self.P = len(problem.participants)
         self.length = [s.length for s in sessions]
         self.capacity = [r.capacity for r in rooms]
+        self.tables = [r.tables for r in rooms]
+        self.at_table = [s.at_table for s in sessions]
+        self.after = [self.session_ix[s.after] if s.after is not None else -1 for s in sessions]
+        self.followers: list[list[int]] = [[] for _ in range(self.S)]  # sessions that come after this one
+        for si, a in enumerate(self.after):
+            if a >= 0:
+                self.followers[a].append(si)
+        self.prefer_mask = [sum(1 << self.slot_ix[x] for x in s.prefer) for s in sessions]
 
         self.facilitators = [[person_ix[f] for f in s.facilitators] for s in sessions]
         self.own: list[list[int]] = [[] for _ in range(self.P)]
@@ -46,41 +58,83 @@ class Compiled:
                 self.voters[si].append(p)
         self.vote_count = [len(v) for v in self.voters]
         self.total_votes = sum(self.vote_count)
-        # Participants whose voted sessions are all one slot long score by a popcount.
-        self.simple = [all(self.length[s] == 1 for s in vs) for vs in self.votes]
-
-        # Where a session that has already taken place stays.
-        self.pinned: dict[int, tuple[int, int]] = {}
-        for s in sessions:
-            if s.fixed is not None:
-                self.pinned[self.session_ix[s.id]] = (self.slot_ix[s.fixed.slot],
-                                                      self.room_ix[s.fixed.room])
-        self.previous: dict[int, tuple[int, int]] = {
-            self.session_ix[k]: (self.slot_ix[v[0].slot], self.room_ix[v[0].room])
-            for k, v in problem.previous.items()
-        }
-        for si, (t, r) in self.previous.items():
-            if t < self.now:
-                self.pinned[si] = (t, r)
-        # Published sessions that may still move (a re-solve pays move_cost to move them).
-        self.movable_previous = {si: tr for si, tr in self.previous.items() if tr[0] >= self.now}
-
         self.span_mask = [[0] * self.T for _ in range(self.S)]
         for si in range(self.S):
             for t in range(self.T):
                 self.span_mask[si][t] = ((1 << self.length[si]) - 1) << t
+
+        # Published runs, in time order: those before `now` are pinned where they took place.
+        self.previous: dict[int, list[tuple[int, int, int | None]]] = {
+            self.session_ix[k]: sorted((self.slot_ix[x.slot], self.room_ix[x.room], x.table) for x in v)
+            for k, v in problem.previous.items()
+        }
+        fixed = {self.session_ix[s.id]: (self.slot_ix[s.fixed.slot], self.room_ix[s.fixed.room], s.fixed.table)
+                 for s in sessions if s.fixed is not None}
+        past = {si: [x for x in runs if x[0] < self.now] for si, runs in self.previous.items()}
+
+        # Units: as many as the session may run (once when longer than a slot, or fixed).
+        self.max_runs = []
+        for si, s in enumerate(sessions):
+            n = s.runs if allow_runs and s.length == 1 and si not in fixed else 1
+            self.max_runs.append(max(n, len(past.get(si, ()))))
+        self.unit_session: list[int] = []
+        self.units_of: list[list[int]] = []
+        for si in range(self.S):
+            self.units_of.append(list(range(len(self.unit_session), len(self.unit_session) + self.max_runs[si])))
+            self.unit_session.extend([si] * self.max_runs[si])
+        self.U = len(self.unit_session)
+        # Participants whose voted sessions are all one slot long and run once score by a popcount
+        # (over the one unit of each).
+        self.simple = [all(self.length[s] == 1 and self.max_runs[s] == 1 for s in vs) for vs in self.votes]
+        self.vote_units = [[self.units_of[s][0] for s in vs] for vs in self.votes]
+        # Those whose voted sessions all run once (some longer): interval scheduling.
+        self.single_run = [all(self.max_runs[s] == 1 for s in vs) for vs in self.votes]
+        self.vote_spans = [[(self.units_of[s][0], self.span_mask[s], self.length[s] - 1) for s in vs]
+                           for vs in self.votes]
+        # Sessions with nothing to order: one run, no series.
+        self.unordered = [self.max_runs[si] == 1 and self.after[si] < 0 and not self.followers[si]
+                          for si in range(self.S)]
+
+        # Units that stay where they are: fixed sessions, and runs that have already taken place.
+        self.pinned: dict[int, tuple[int, int, int | None]] = {}
+        for si, place in fixed.items():
+            self.pinned[self.units_of[si][0]] = place
+        for si, runs in past.items():
+            if si in fixed:
+                continue
+            for u, place in zip(self.units_of[si], runs, strict=False):
+                self.pinned[u] = place
+        self.pinned_sessions = {self.unit_session[u] for u in self.pinned}
+        # Published sessions still to come: their future start slots (a run elsewhere is a move),
+        # and where each of their future runs was.
+        self.movable_previous: dict[int, list[tuple[int, int, int | None]]] = {
+            si: [x for x in runs if x[0] >= self.now] for si, runs in self.previous.items()
+            if any(x[0] >= self.now for x in runs) and si not in fixed}
+        self.published_future = {si: {x[0] for x in runs} for si, runs in self.movable_previous.items()}
+
+        # Sessions whose moves or preference misses are counted.
+        self.watched = [si in self.published_future or self.prefer_mask[si] != 0 for si in range(self.S)]
         self.allowed = [self._allowed(si) for si in range(self.S)]
         self.allowed_starts = [sorted(a) for a in self.allowed]
+        self.unit_allowed: list[dict[int, list[int]]] = []
+        for u in range(self.U):
+            if u in self.pinned:
+                t, r, _table = self.pinned[u]
+                self.unit_allowed.append({t: [r]} if self.span_ok(self.unit_session[u], t) else {})
+            else:
+                self.unit_allowed.append(self.allowed[self.unit_session[u]])
+        self.unit_starts = [sorted(a) for a in self.unit_allowed]
 
     def span_ok(self, si: int, t: int) -> bool:
         last = t + self.length[si] - 1
         return last < self.T and self.day[last] == self.day[t]
 
     def _allowed(self, si: int) -> dict[int, list[int]]:
-        """Start slot → rooms where the session may go, ignoring the other sessions."""
+        """Start slot → rooms where the session may go (from `now` on), ignoring the other sessions."""
         s = self.problem.sessions[si]
-        if si in self.pinned:
-            t, r = self.pinned[si]
+        fixed = s.fixed
+        if fixed is not None:
+            t, r = self.slot_ix[fixed.slot], self.room_ix[fixed.room]
             return {t: [r]} if self.span_ok(si, t) else {}
         blocked = {self.slot_ix[x] for x in s.unavailable}
         for p in self.facilitators[si]:
@@ -95,7 +149,7 @@ class Compiled:
                 continue
             rooms = [
                 r for r, room in enumerate(self.problem.rooms)
-                if s.needs <= room.features
+                if s.needs <= room.features and (room.tables > 0 or not s.at_table)
                 and not any(self.problem.slots[j].id in room.unavailable for j in span)
             ]
             if rooms:
@@ -103,119 +157,291 @@ class Compiled:
         return out
 
 
+def _match(masks: list[int]) -> int:
+    """The most sessions (each with the slots of its runs as a bit mask) matched to distinct slots."""
+    owner: dict[int, int] = {}
+
+    def augment(i: int, seen: list[int]) -> bool:
+        m = masks[i] & ~seen[0]
+        while m:
+            bit = m & -m
+            m ^= bit
+            seen[0] |= bit
+            other = owner.get(bit)
+            if other is None or augment(other, seen):
+                owner[bit] = i
+                return True
+        return False
+
+    order = sorted(range(len(masks)), key=lambda i: masks[i].bit_count())
+    return sum(1 for i in order if augment(i, [0]))
+
+
+def _intervals(intervals: list[tuple[int, int]]) -> int:
+    """The most (first, last) intervals that do not overlap: earliest end first is optimal."""
+    count, free_from = 0, -1
+    for last, first in sorted((last, first) for first, last in intervals):
+        if first > free_from:
+            count += 1
+            free_from = last
+    return count
+
+
 class Schedule:
-    """Start slot and room of every session, with occupancy tables and cached per-person scores."""
+    """Start slot, room and (later) table of every unit, with occupancy tables and cached scores."""
 
     def __init__(self, c: Compiled):
         self.c = c
-        self.start = [-1] * c.S
-        self.room = [-1] * c.S
-        self.room_at = [[-1] * c.T for _ in range(c.R)]
+        self.start = [-1] * c.U
+        self.room = [-1] * c.U
+        self.table = [None] * c.U
+        self.room_at = [[-1] * c.T for _ in range(c.R)]  # the ordinary unit in each room and slot
+        self.at_tables: list[list[list[int]]] = [[[] for _ in range(c.T)] for _ in range(c.R)]  # table units
         self.busy = [0] * c.P  # bitmask of slots each person spends in their own sessions
         self.value = [0] * c.P
+        self.n_placed = [0] * c.S
         self.placed = 0
-        # Published sessions not at their published start slot (moved or dropped): all, until placed.
+        # Published sessions not where they were (dropped, or runs in other slots): all, until placed.
+        self.moves_of = [0] * c.S
+        for si in c.movable_previous:
+            self.moves_of[si] = 1
         self.slot_moves = len(c.movable_previous)
-        self.dropped = len(c.movable_previous)  # published and (still) not scheduled at all
+        self.miss_of = [0] * c.S
+        self.misses = 0
         self.attendable = 0
 
     # Occupancy
 
-    def room_free(self, si: int, t: int, r: int) -> bool:
+    def room_free(self, u: int, t: int, r: int) -> bool:
+        c = self.c
+        si = c.unit_session[u]
         row = self.room_at[r]
-        return all(row[j] == -1 for j in range(t, t + self.c.length[si]))
+        if not c.tables[r]:
+            return all(row[j] == -1 for j in range(t, t + c.length[si]))
+        tabled = self.at_tables[r]
+        if c.at_table[si]:
+            n = c.tables[r]
+            return all(row[j] == -1 and len(tabled[j]) < n for j in range(t, t + c.length[si]))
+        return all(row[j] == -1 and not tabled[j] for j in range(t, t + c.length[si]))
 
     def people_free(self, si: int, t: int) -> bool:
         mask = self.c.span_mask[si][t]
         return not any(self.busy[p] & mask for p in self.c.facilitators[si])
 
-    def can_place(self, si: int, t: int, r: int) -> bool:
-        rooms = self.c.allowed[si].get(t)
-        return (rooms is not None and r in rooms and self.room_free(si, t, r)
-                and self.people_free(si, t))
+    def order_ok(self, u: int, t: int) -> bool:
+        """Another slot than the session's other runs, and after/before its series partners."""
+        c, start = self.c, self.start
+        si = c.unit_session[u]
+        if c.unordered[si]:
+            return True
+        for v in c.units_of[si]:
+            if v != u and start[v] == t:
+                return False
+        a = c.after[si]
+        if a >= 0:
+            la = c.length[a] - 1
+            for v in c.units_of[a]:
+                if start[v] >= 0 and t <= start[v] + la:
+                    return False
+        if c.followers[si]:
+            last = t + c.length[si] - 1
+            for b in c.followers[si]:
+                for v in c.units_of[b]:
+                    if start[v] >= 0 and start[v] <= last:
+                        return False
+        return True
 
-    def free_room(self, si: int, t: int, prefer: int = -1) -> int:
-        """A room the session can use at t, or -1. Keeps big and well-equipped rooms free."""
-        rooms = self.c.allowed[si].get(t)
-        if rooms is None or not self.people_free(si, t):
+    def can_place(self, u: int, t: int, r: int) -> bool:
+        rooms = self.c.unit_allowed[u].get(t)
+        si = self.c.unit_session[u]
+        return (rooms is not None and r in rooms and self.room_free(u, t, r)
+                and self.people_free(si, t) and self.order_ok(u, t))
+
+    def free_room(self, u: int, t: int, prefer: int = -1) -> int:
+        """A room the unit can use at t, or -1. Keeps big, well-equipped rooms and empty halls free."""
+        c = self.c
+        si = c.unit_session[u]
+        rooms = c.unit_allowed[u].get(t)
+        if rooms is None or not self.people_free(si, t) or not self.order_ok(u, t):
             return -1
-        if prefer in rooms and self.room_free(si, t, prefer):
+        if prefer in rooms and self.room_free(u, t, prefer):
             return prefer
         best, best_key = -1, None
-        need = self.c.vote_count[si]
+        if c.at_table[si]:
+            for r in rooms:
+                if self.room_free(u, t, r):
+                    key = (not self.at_tables[r][t], -len(self.at_tables[r][t]), r)  # fill a hall at tables first
+                    if best_key is None or key < best_key:
+                        best, best_key = r, key
+            return best
+        need = c.vote_count[si]
         for r in rooms:
-            if self.room_free(si, t, r):
-                cap = self.c.capacity[r]
-                key = (cap < need, abs(cap - need))
+            if self.room_free(u, t, r):
+                cap = c.capacity[r]
+                key = (cap < need, c.tables[r] > 0, abs(cap - need))
                 if best_key is None or key < best_key:
                     best, best_key = r, key
         return best
 
+    def occupants(self, u: int, t: int, r: int) -> list[int]:
+        """The units a unit would have to push out of room r at t."""
+        c = self.c
+        si = c.unit_session[u]
+        out: set[int] = set()
+        for j in range(t, t + c.length[si]):
+            if self.room_at[r][j] >= 0:
+                out.add(self.room_at[r][j])
+            here = self.at_tables[r][j]
+            if here and (not c.at_table[si] or len(here) >= c.tables[r]):
+                out.update(here if not c.at_table[si] else here[-1:])
+        return list(out)
+
     # Changes (scores are refreshed by the caller through `rescore`)
 
-    def put(self, si: int, t: int, r: int) -> None:
+    def put(self, u: int, t: int, r: int) -> None:
         c = self.c
-        self.start[si], self.room[si] = t, r
-        for j in range(t, t + c.length[si]):
-            self.room_at[r][j] = si
+        si = c.unit_session[u]
+        self.start[u], self.room[u] = t, r
+        if c.at_table[si]:
+            for j in range(t, t + c.length[si]):
+                self.at_tables[r][j].append(u)
+        else:
+            for j in range(t, t + c.length[si]):
+                self.room_at[r][j] = u
         mask = c.span_mask[si][t]
         for p in c.facilitators[si]:
             self.busy[p] |= mask
-        self.placed += 1
-        prev = c.movable_previous.get(si)
-        if prev is not None:
-            self.dropped -= 1
-            if prev[0] == t:
-                self.slot_moves -= 1
+        self.n_placed[si] += 1
+        if self.n_placed[si] == 1:
+            self.placed += 1
+        self._refresh(si)
 
-    def take(self, si: int) -> tuple[int, int]:
+    def take(self, u: int) -> tuple[int, int]:
         c = self.c
-        t, r = self.start[si], self.room[si]
-        for j in range(t, t + c.length[si]):
-            self.room_at[r][j] = -1
+        si = c.unit_session[u]
+        t, r = self.start[u], self.room[u]
+        if c.at_table[si]:
+            for j in range(t, t + c.length[si]):
+                self.at_tables[r][j].remove(u)
+        else:
+            for j in range(t, t + c.length[si]):
+                self.room_at[r][j] = -1
         mask = c.span_mask[si][t]
         for p in c.facilitators[si]:
             self.busy[p] &= ~mask
-        self.start[si] = self.room[si] = -1
-        self.placed -= 1
-        prev = c.movable_previous.get(si)
-        if prev is not None:
-            self.dropped += 1
-            if prev[0] == t:
-                self.slot_moves += 1
+        self.start[u] = self.room[u] = -1
+        self.table[u] = None
+        self.n_placed[si] -= 1
+        if self.n_placed[si] == 0:
+            self.placed -= 1
+        self._refresh(si)
         return t, r
 
-    def affected(self, sessions) -> set[int]:
+    def _refresh(self, si: int) -> None:
+        """Moves and preference misses of one session, after one of its runs changed."""
+        c = self.c
+        if not c.watched[si]:
+            return
+        starts = [self.start[v] for v in c.units_of[si] if self.start[v] >= 0]
+        published = c.published_future.get(si)
+        if published is None:
+            moves = 0
+        elif not starts:
+            moves = 1
+        else:
+            moves = sum(1 for t in starts if t >= c.now and t not in published)
+        self.slot_moves += moves - self.moves_of[si]
+        self.moves_of[si] = moves
+        mask = c.prefer_mask[si]
+        miss = 1 if mask and any(not mask >> t & 1 for t in starts) else 0
+        self.misses += miss - self.miss_of[si]
+        self.miss_of[si] = miss
+
+    def affected(self, units) -> set[int]:
+        c = self.c
         out: set[int] = set()
-        for si in sessions:
-            out.update(self.c.voters[si])
-            out.update(self.c.facilitators[si])
+        for u in units:
+            si = c.unit_session[u]
+            out.update(c.voters[si])
+            out.update(c.facilitators[si])
         return out
 
     def person_value(self, p: int) -> int:
+        """How many of their voted sessions a person can attend (one run each, none overlapping)."""
         c, start = self.c, self.start
         blocked = self.busy[p] | c.p_unavail_mask[p]
         if c.simple[p]:
             seen = 0
-            for si in c.votes[p]:
-                t = start[si]
+            for u in c.vote_units[p]:
+                t = start[u]
                 if t >= 0:
                     bit = 1 << t
                     if not bit & blocked:
                         seen |= bit
             return seen.bit_count()
-        intervals = []
+        if c.single_run[p]:
+            intervals = []
+            for u, masks, extra in c.vote_spans[p]:
+                t = start[u]
+                if t >= 0 and not masks[t] & blocked:
+                    intervals.append((t + extra, t))
+            intervals.sort()
+            count, free_from = 0, -1
+            for last, first in intervals:
+                if first > free_from:
+                    count += 1
+                    free_from = last
+            return count
+        singles: list[tuple[int, int]] = []  # sessions with one run this person can reach
+        multi: list[int] = []  # one-slot sessions with several: the slots as a mask
         for si in c.votes[p]:
-            t = start[si]
-            if t >= 0 and not c.span_mask[si][t] & blocked:
-                intervals.append((t + c.length[si] - 1, t))
-        intervals.sort()
-        count, free_from = 0, -1
-        for last, first in intervals:
-            if first > free_from:
-                count += 1
-                free_from = last
-        return count
+            mask = 0
+            first = -1
+            n = 0
+            for v in c.units_of[si]:
+                t = start[v]
+                if t >= 0 and not c.span_mask[si][t] & blocked:
+                    mask |= 1 << t
+                    first = t
+                    n += 1
+            if n == 1:
+                singles.append((first, first + c.length[si] - 1))
+            elif n > 1:
+                multi.append(mask)
+        if not multi:
+            return _intervals(singles)
+        units = multi + [1 << f for f, last in singles if f == last]
+        longer = [(f, last) for f, last in singles if f != last]
+        if not longer:
+            return _match(units)
+        # Longer sessions run once: those that touch nothing else are simply taken; for the rest,
+        # each way of taking or leaving them (a person votes for few of them).
+        others = 0
+        for m in units:
+            others |= m
+        spans = [((1 << (last - f + 1)) - 1) << f for f, last in longer]
+        sure, doubtful = 0, []
+        for i, span in enumerate(spans):
+            clash = others & span or any(j != i and spans[j] & span for j in range(len(spans)))
+            if clash:
+                doubtful.append(span)
+            else:
+                sure += 1
+        if len(doubtful) > 8:  # an estimate for the search; the checker counts exactly
+            doubtful = doubtful[:8]
+        best = 0
+        for choice in range(1 << len(doubtful)):
+            used, taken, ok = 0, 0, True
+            for i, span in enumerate(doubtful):
+                if choice >> i & 1:
+                    if used & span:
+                        ok = False
+                        break
+                    used |= span
+                    taken += 1
+            if ok:
+                best = max(best, taken + _match([m & ~used for m in units]))
+        return sure + best
 
     def rescore(self, people) -> int:
         """Refresh cached values of these people; return the change in attendable votes."""
@@ -232,32 +458,81 @@ class Schedule:
         self.value = [self.person_value(p) for p in range(self.c.P)]
         self.attendable = sum(self.value)
 
+    def penalty(self) -> int:
+        """What moves and preference misses cost, in attendable votes."""
+        problem = self.c.problem
+        return problem.move_cost * self.slot_moves + problem.prefer_cost * self.misses
+
     def objective(self, place_weight: int) -> int:
         """Placed sessions first, then attendable votes less moves (a dropped published session
-        counts as moved)."""
-        return place_weight * self.placed + self.attendable - self.c.problem.move_cost * self.slot_moves
+        counts as moved) and preference misses."""
+        return place_weight * self.placed + self.attendable - self.penalty()
 
     def copy_placement(self) -> list[tuple[int, int]]:
         return list(zip(self.start, self.room, strict=True))
 
     def load_placement(self, placement: list[tuple[int, int]]) -> None:
-        for si in range(self.c.S):
-            if self.start[si] >= 0:
-                self.take(si)
-        for si, (t, r) in enumerate(placement):
+        for u in range(self.c.U):
+            if self.start[u] >= 0:
+                self.take(u)
+        for u, (t, r) in enumerate(placement):
             if t >= 0:
-                self.put(si, t, r)
+                self.put(u, t, r)
         self.rescore_all()
 
     def assignments(self) -> tuple[list[Assignment], list[str]]:
-        p = self.c.problem
+        p, c = self.c.problem, self.c
         done, left = [], []
         for si, s in enumerate(p.sessions):
-            if self.start[si] >= 0:
-                done.append(Assignment(s.id, p.slots[self.start[si]].id, p.rooms[self.room[si]].id))
-            else:
+            units = sorted((self.start[u], u) for u in c.units_of[si] if self.start[u] >= 0)
+            if not units:
                 left.append(s.id)
+            for t, u in units:
+                done.append(Assignment(s.id, p.slots[t].id, p.rooms[self.room[u]].id, self.table[u]))
         return done, left
+
+
+def number_tables(sched: Schedule) -> None:
+    """Give every table unit a numbered table of its hall, so that signs can be printed:
+    published runs keep their number where they can, the rest get the lowest free one."""
+    c = sched.c
+    by_hall: dict[int, list[int]] = defaultdict(list)
+    for u in range(c.U):
+        if sched.start[u] >= 0 and c.at_table[c.unit_session[u]]:
+            by_hall[sched.room[u]].append(u)
+    for r, units in by_hall.items():
+        wished: dict[int, int] = {}
+        for u in units:
+            si, t = c.unit_session[u], sched.start[u]
+            place = c.pinned.get(u)
+            if place is not None and place[2]:
+                wished[u] = place[2]
+                continue
+            for pt, pr, ptable in c.previous.get(si, ()):
+                if pt == t and pr == r and ptable:
+                    wished[u] = ptable
+        if not _number(sched, r, units, wished):
+            # Kept numbers left a longer session no table free in all its slots: number the hall
+            # afresh, in order of start (which always fits, as no slot has more units than tables).
+            _number(sched, r, units, {})
+
+
+def _number(sched: Schedule, r: int, units: list[int], wished: dict[int, int]) -> bool:
+    c = sched.c
+    taken: dict[int, set[int]] = defaultdict(set)  # slot → tables in use
+    for u in sorted(units, key=lambda u: (u not in wished, sched.start[u], u)):
+        span = range(sched.start[u], sched.start[u] + c.length[c.unit_session[u]])
+        want = wished.get(u)
+        if want is not None and want <= c.tables[r] and not any(want in taken[j] for j in span):
+            number = want
+        else:
+            number = next((k for k in range(1, c.tables[r] + 1) if not any(k in taken[j] for j in span)), None)
+            if number is None:
+                return False
+        sched.table[u] = number
+        for j in span:
+            taken[j].add(number)
+    return True
 
 
 def co_votes(c: Compiled) -> list[dict[int, int]]:

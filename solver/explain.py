@@ -32,9 +32,10 @@ def precheck(c: Compiled) -> Precheck:
     fixed = {c.session_ix[s.id] for s in p.sessions if s.fixed is not None}
 
     # Fixed sessions (and sessions that already took place) must fit where they are pinned.
-    cells: dict[tuple[int, int], int] = {}
+    cells: dict[tuple[int, int, int | None], int] = {}
     people: dict[tuple[int, int], int] = {}
-    for si, (t, r) in sorted(c.pinned.items()):
+    for u, (t, r, _table) in sorted(c.pinned.items()):
+        si = c.unit_session[u]
         s = p.sessions[si]
         room = p.rooms[r]
         past = si in c.previous and si not in fixed
@@ -54,11 +55,13 @@ def precheck(c: Compiled) -> Precheck:
                                         past=past))
             if slot_id[j] in s.unavailable:
                 out.fatal.append(Reason("pinned_session_unavailable", (sid[si],), (slot_id[j],), past=past))
-            other = cells.get((r, j))
+            # Two table runs share a hall at different tables; an ordinary run has it alone.
+            cell = (r, j, _table if s.at_table else 0)
+            other = cells.get(cell)
             if other is not None:
                 out.fatal.append(Reason("pinned_same_room", (sid[other], sid[si]), (slot_id[j],),
                                         (room_id[r],)))
-            cells[(r, j)] = si
+            cells[cell] = si
             for f in c.facilitators[si]:
                 fid = p.participants[f].id
                 if c.p_unavail_mask[f] >> j & 1:
@@ -72,7 +75,7 @@ def precheck(c: Compiled) -> Precheck:
 
     # Sessions that have no place at all, whatever the others do.
     for si in range(c.S):
-        if si in c.pinned or c.allowed[si]:
+        if si in c.pinned_sessions or c.allowed[si]:
             continue
         out.unplaceable[si] = why_no_place(c, si)
 
@@ -80,7 +83,7 @@ def precheck(c: Compiled) -> Precheck:
     open_slots = list(range(c.now, c.T))
     need_count: dict[str, int] = defaultdict(int)
     for si, s in enumerate(p.sessions):
-        if si not in c.pinned and not s.at_table:
+        if si not in c.pinned_sessions and not s.at_table:
             for f in s.needs:
                 need_count[f] += s.length
     for feature, n in sorted(need_count.items()):
@@ -89,8 +92,16 @@ def precheck(c: Compiled) -> Precheck:
         if n > offered:
             out.warnings.append(Reason("feature_shortage", needs=(feature,), numbers=(n, offered)))
 
+    # Part 2 cannot come after part 1: every place of part 2 starts before part 1 can end.
+    for si, a in enumerate(c.after):
+        if a < 0 or not c.allowed[si] or not c.allowed[a]:
+            continue
+        earliest_end = min(t + c.length[a] - 1 for t in c.allowed[a])
+        if max(c.allowed[si]) <= earliest_end:
+            out.warnings.append(Reason("after_impossible", (sid[si], sid[a])))
+
     # More table sessions than table places in the free slots of the halls.
-    table_sessions = [s for si, s in enumerate(p.sessions) if s.at_table and si not in c.pinned]
+    table_sessions = [s for si, s in enumerate(p.sessions) if s.at_table and si not in c.pinned_sessions]
     if table_sessions:
         places = sum(room.tables for room in p.rooms if room.tables
                      for t in open_slots if slot_id[t] not in room.unavailable)
@@ -257,6 +268,9 @@ def describe(record: Reason | Violation, problem: Problem) -> str:
         case "feature_shortage":
             return (f"{n[0]} session-slots need {needs}, but rooms with {needs} offer only {n[1]} free "
                     f"room-slots: some of those sessions cannot be placed.")
+        case "after_impossible":
+            return (f"{one} must come after {two}, but it cannot start after {two} ends in any slot "
+                    f"left: one of them stays unscheduled.")
         case "table_shortage":
             return (f"{n[0]} table sessions but the halls have {n[1]} table places in the free slots: "
                     f"some of them cannot be placed.")

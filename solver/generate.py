@@ -97,3 +97,95 @@ def _as_resolve(problem: Problem, rng: random.Random, slots_per_day: int) -> Pro
     previous = {a.session: Placement(a.slot, a.room) for a in assignments}
     now = problem.slots[min(slots_per_day, len(problem.slots) - 1)].id
     return replace(problem, previous=previous, now=now, move_cost=5, name=problem.name + "-resolve")
+
+
+BAZAAR = ["Seed library network", "Community radio kit", "Open maps for land rights", "Street theatre troupe",
+          "Solar for clinics", "Fact-checking desk", "Secure phones clinic", "Youth vote caravan",
+          "Water defenders", "Fair fashion pledge", "Tenant unions", "Refugee welcome", "Forest monitors",
+          "Citizen budget watch"]
+SKILLS = ["Writing a press release", "Facilitating in two languages", "Safer WhatsApp groups", "Budgeting a campaign",
+          "Filming on a phone", "Power mapping", "Petition strategy", "Fundraising from small donors",
+          "Data for campaigners", "Talking to journalists", "Designing a protest", "Volunteer onboarding",
+          "Storytelling", "Online security basics", "Coalition agreements"]
+
+
+def campaigncon(seed: int = 2017, participants: int = 112) -> Problem:
+    """A CampaignCon-like event of the seed's formats: a hall with 16 tables and five rooms over
+    three days (10 slots); 92 sessions, 59 at tables (14 bazaar pitches that may run 3 times,
+    45 skillshares), a 2-part series, two fixed plenaries in the hall, a dozen preferred times."""
+    rng = random.Random(seed)  # noqa: S311 (generated instances, not secrets)
+    days = [("2017-11-07", ["09:00", "11:00", "14:00", "16:00"]), ("2017-11-08", ["09:00", "11:00", "14:00",
+                                                                                  "16:00"]),
+            ("2017-11-09", ["09:00", "11:00"])]
+    slots = [Slot(f"d{d + 1}-{k + 1}", day, start, "") for d, (day, starts) in enumerate(days)
+             for k, start in enumerate(starts)]
+    slot_ids = [s.id for s in slots]
+    rooms = [Room("hall", 200, frozenset({"projector", "interpretation", "step-free"}), tables=16),
+             Room("garden", 60, frozenset({"step-free"})),
+             Room("room-a", 40, frozenset({"projector", "step-free"})),
+             Room("room-b", 30, frozenset({"projector"})),
+             Room("room-c", 25, frozenset()),
+             Room("room-d", 15, frozenset({"step-free"}))]
+    people = [f"p{i + 1}" for i in range(participants)]
+    teachers = rng.sample(people[2:], len(people) - 2)
+    sessions = [
+        Session("opening", "Opening plenary", 1, "en", frozenset({"interpretation"}), (people[0],),
+                fixed=Placement(slot_ids[0], "hall")),
+        Session("closing", "Closing circle", 1, "en", frozenset({"interpretation"}), (people[1],),
+                fixed=Placement(slot_ids[-1], "hall")),
+    ]
+    n = 0
+
+    def hosts(k: int) -> tuple[str, ...]:
+        nonlocal n
+        out = tuple(teachers[(n + i) % len(teachers)] for i in range(k))
+        n += k
+        return out
+
+    languages = ["en", "en", "en", "es", "fr"]
+    for i, title in enumerate(BAZAAR):
+        sessions.append(Session(f"bazaar-{i + 1}", title, 1, rng.choice(languages), frozenset(), hosts(2),
+                                at_table=True, runs=3))
+    for i in range(45):
+        title = f"{SKILLS[i % len(SKILLS)]} ({i // len(SKILLS) + 1})"
+        sessions.append(Session(f"skill-{i + 1}", title, 1, rng.choice(languages), frozenset(),
+                                hosts(1 if rng.random() < 0.8 else 2), at_table=True))
+    sessions.append(Session("series-1", "Campaign strategy, part 1", 1, "en", frozenset({"projector"}), hosts(2)))
+    sessions.append(Session("series-2", "Campaign strategy, part 2", 1, "en", frozenset({"projector"}),
+                            sessions[-1].facilitators, after="series-1"))
+    topics = ["Working session", "Campaign lab", "Legal clinic", "Story circle", "Digital security",
+              "Climate action", "Organising online", "Wellbeing"]
+    while len(sessions) < 92:
+        i = len(sessions)
+        length = 2 if rng.random() < 0.15 else 1
+        needs = frozenset({"projector"}) if rng.random() < 0.3 else frozenset()
+        sessions.append(Session(f"s{i}", f"{rng.choice(topics)} {i}", length, rng.choice(languages), needs,
+                                hosts(1 if rng.random() < 0.7 else 2)))
+    # A dozen sessions whose facilitators prefer some times (mornings, the first day, …).
+    for i in rng.sample(range(2, len(sessions)), 12):
+        s = sessions[i]
+        choice = rng.choice([[x for x in slot_ids if x.endswith(("-1", "-2"))],
+                             [x for x in slot_ids if x.startswith("d1")],
+                             [x for x in slot_ids if x.startswith("d2")],
+                             rng.sample(slot_ids[1:-1], 3)])
+        sessions[i] = replace(s, prefer=frozenset(choice))
+
+    popularity = [rng.paretovariate(1.4) for _ in sessions]
+    for i, s in enumerate(sessions):
+        if s.runs > 1:
+            popularity[i] *= 2.5  # the bazaar draws crowds: that is why pitches are repeated
+    person_list = []
+    open_sessions = [i for i, s in enumerate(sessions) if s.fixed is None]
+    for pid in people:
+        langs = ["en"] if rng.random() < 0.55 else rng.choice([["en", "es"], ["en", "fr"], ["es"], ["fr"]])
+        candidates = [i for i in open_sessions if sessions[i].language in langs]
+        weights = [popularity[i] for i in candidates]
+        k = max(2, min(len(candidates), int(rng.gauss(9, 3))))
+        chosen: set[int] = set()
+        while len(chosen) < k:
+            chosen.add(rng.choices(candidates, weights)[0])
+        unavailable = frozenset(rng.sample(slot_ids, 2)) if rng.random() < 0.1 else frozenset()
+        person_list.append(Participant(pid, tuple(langs), unavailable,
+                                       tuple(sessions[i].id for i in sorted(chosen))))
+    return Problem(tuple(slots), tuple(rooms), tuple(sessions), tuple(person_list), name="campaigncon-tables",
+                   timezone="Africa/Nairobi")

@@ -10,65 +10,67 @@ from .data import Schedule
 
 
 def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
-    """Reassign rooms of the scheduled sessions, one day at a time; True when any room changed.
+    """Reassign rooms of the scheduled ordinary runs, one day at a time; True when any room changed.
 
     Minimises overflow first, then rooms changed from the published schedule. Days are
     independent (no session spans two), so each gets its own small model (most are solved
     to optimality in well under a second); a day keeps its current rooms unless CP-SAT
-    finds better ones.
+    finds better ones. Table runs stay in their halls; a hall at tables takes no ordinary run.
     """
     c = sched.c
     by_day: dict[str, list[int]] = defaultdict(list)
-    for si in range(c.S):
-        if sched.start[si] >= 0:
-            by_day[c.day[sched.start[si]]].append(si)
+    for u in range(c.U):
+        if sched.start[u] >= 0 and not c.at_table[c.unit_session[u]]:
+            by_day[c.day[sched.start[u]]].append(u)
     new_rooms: dict[int, int] = {}
-    for sessions in by_day.values():
-        new_rooms.update(_assign_day(sched, sessions, time_limit, seed))
-    changed = {si: r for si, r in new_rooms.items() if r != sched.room[si]}
+    for units in by_day.values():
+        new_rooms.update(_assign_day(sched, units, time_limit, seed))
+    changed = {u: r for u, r in new_rooms.items() if r != sched.room[u]}
     if changed:
-        starts = {si: sched.start[si] for si in new_rooms}
-        for si in new_rooms:
-            sched.take(si)
-        for si in new_rooms:
-            sched.put(si, starts[si], new_rooms[si])
+        starts = {u: sched.start[u] for u in new_rooms}
+        for u in new_rooms:
+            sched.take(u)
+        for u in new_rooms:
+            sched.put(u, starts[u], new_rooms[u])
         sched.rescore_all()
     return bool(changed)
 
 
-def _assign_day(sched: Schedule, sessions: list[int], time_limit: float, seed: int) -> dict[int, int]:
+def _assign_day(sched: Schedule, units: list[int], time_limit: float, seed: int) -> dict[int, int]:
     c = sched.c
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     per_cell: dict[tuple[int, int], list] = defaultdict(list)
     cost = []
     current_cost = 0
-    for si in sessions:
-        t = sched.start[si]
-        rooms = [c.pinned[si][1]] if si in c.pinned else c.allowed[si][t]
+    for u in units:
+        si, t = c.unit_session[u], sched.start[u]
+        span = range(t, t + c.length[si])
+        rooms = [r for r in c.unit_allowed[u][t] if r == sched.room[u]
+                 or not any(sched.at_tables[r][j] for j in span)]
         choice = []
         for r in rooms:
-            v = model.new_bool_var(f"room[{si},{r}]")
-            x[(si, r)] = v
+            v = model.new_bool_var(f"room[{u},{r}]")
+            x[(u, r)] = v
             choice.append(v)
-            for j in range(t, t + c.length[si]):
+            for j in span:
                 per_cell[(r, j)].append(v)
-            overflow = max(0, c.vote_count[si] - c.capacity[r])
-            prev = c.movable_previous.get(si)
-            moved = 1 if prev is not None and prev[0] == t and prev[1] != r else 0
+            # Overflow: a session with several runs shares its voters among them.
+            overflow = max(0, c.vote_count[si] // max(1, sched.n_placed[si]) - c.capacity[r])
+            moved = 1 if any(pt == t and pr != r for pt, pr, _ in c.movable_previous.get(si, ())) else 0
             weight = 1000 * overflow + 10 * moved
             if weight:
                 cost.append(weight * v)
-                if r == sched.room[si]:
+                if r == sched.room[u]:
                     current_cost += weight
-            model.add_hint(v, r == sched.room[si])
-        # Every scheduled session gets exactly one room.
+            model.add_hint(v, r == sched.room[u])
+        # Every scheduled run gets exactly one room.
         model.add_exactly_one(choice)
     # A room holds at most one session in any slot.
     for cell in per_cell.values():
         if len(cell) > 1:
             model.add_at_most_one(cell)
-    keep = {si: sched.room[si] for si in sessions}
+    keep = {u: sched.room[u] for u in units}
     if not cost:
         return keep
     model.minimize(sum(cost))
@@ -84,4 +86,4 @@ def _assign_day(sched: Schedule, sessions: list[int], time_limit: float, seed: i
     # CP-SAT may stop before it has matched the hint: take its rooms only when they are better.
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value >= current_cost:
         return keep
-    return {si: r for (si, r), v in x.items() if solver.value(v)}
+    return {u: r for (u, r), v in x.items() if solver.value(v)}

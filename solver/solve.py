@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .baseline import baseline, keep_published
 from .check import find_violations, score, upper_bound
-from .data import Compiled, Schedule, co_votes
+from .data import Compiled, Schedule, co_votes, number_tables
 from .explain import describe, precheck, why_unscheduled
 from .problem import Problem, Solution
 from .rooms import assign_rooms
@@ -33,10 +33,13 @@ class Options:
     progress: Callable[[float, int, int], None] | None = None
     # stop(): asked as often; True ends the search early with the best schedule found so far.
     stop: Callable[[], bool] | None = None
+    # The search's budget in people rescored (default: what time_limit allows on 2 cores).
+    # With it set, time_limit is only a backstop, and a seed gives one schedule on any machine.
+    work: int | None = None
 
 
 def _objective(sched: Schedule) -> int:
-    return sched.attendable - sched.c.problem.move_cost * sched.slot_moves
+    return sched.attendable - sched.penalty()
 
 
 def _start(c: Compiled, co) -> Schedule:
@@ -46,14 +49,29 @@ def _start(c: Compiled, co) -> Schedule:
 
 def _search(c: Compiled, co, seed: int, work: int, seconds: float, max_changes: float,
             progress=None, bound: int = 0, stop=None, sched: Schedule | None = None):
-    """One annealing run from the greedy start; returns (its objective, its best placement)."""
+    """One annealing run from the greedy start; returns (its objective, its best placement).
+
+    When sessions may run several times, the search first finds the best schedule with one run
+    each, then goes on from it with extra runs: a repeat stays only where it lets more people
+    attend, and the result never scores below the schedule without repeats.
+    """
     sched = sched or _start(c, co)
     place_weight = c.total_votes + 1
     cap = sched.slot_moves + max(1, math.floor(max_changes * len(c.movable_previous)))
-    search = LocalSearch(sched, seed, place_weight, max_moved=cap)
-    best = search.run(work, time.monotonic() + seconds, progress, bound, t_start=1.0, t_end=0.02, stop=stop)
-    sched.load_placement(best)
-    return sched.objective(place_weight), best, search.moves
+    deadline = time.monotonic() + seconds
+    repeats = c.U > c.S
+    phases = [(False, 0.4), (True, 0.6)] if repeats else [(True, 1.0)]
+    moves = 0
+    for k, (extra, share) in enumerate(phases):
+        search = LocalSearch(sched, seed + k, place_weight, max_moved=cap, extra_runs=extra)
+        left = deadline - time.monotonic() if k == len(phases) - 1 else seconds * share
+        best = search.run(int(work * share), time.monotonic() + max(0.0, left), progress, bound,
+                          t_start=1.0 if k == 0 else 0.3, t_end=0.02, stop=stop)
+        sched.load_placement(best)
+        moves += search.moves
+        if stop is not None and stop():
+            break
+    return sched.objective(place_weight), sched.copy_placement(), moves
 
 
 def _portfolio_member(problem: Problem, seed: int, work: int, seconds: float, max_changes: float):
@@ -87,7 +105,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
 
     # Leave a little of the time for the rooms.
     seconds = options.time_limit * 0.9 - (time.monotonic() - started)
-    work = int(options.time_limit * 0.85 * WORK_PER_SECOND)
+    work = options.work or int(options.time_limit * 0.85 * WORK_PER_SECOND)
     # With several workers, other processes anneal from the same start with other seeds;
     # the best schedule wins (ties to the lowest seed, so the answer stays reproducible).
     pool = results = None
@@ -122,6 +140,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     # A fixed share of the limit (not what the clock left over), so that a seed gives one answer.
     room_time = max(0.2, min(10.0, 0.25 * options.time_limit))
     assign_rooms(sched, room_time, options.seed)
+    number_tables(sched)
 
     assignments, unscheduled = sched.assignments()
     explanations = list(checks.warnings)
