@@ -39,6 +39,7 @@ from .models import (
     Slot,
     User,
     Vote,
+    proposal_preferred,
     proposal_unavailable,
     room_unavailable,
 )
@@ -46,7 +47,7 @@ from .models import (
 FORMAT = "agenda-event/1"
 EVENT_FIELDS = ("slug", "name", "timezone", "first_day", "last_day", "languages", "formats", "proposals_open",
                 "voting_open", "invite_code", "default_locale", "content_generation", "content_changed_at",
-                "created_at", "retention_date", "retained")
+                "created_at", "retention_date", "retained", "format_settings")
 
 
 def _value(v: Any) -> Any:
@@ -74,15 +75,16 @@ def export_event(event: Event) -> dict:
         "format": FORMAT,
         "event": _row(event, EVENT_FIELDS),
         "slots": [_row(s, ("id", "start", "end", "kind", "label", "removed_at")) for s in slots],
-        "rooms": [{**_row(r, ("id", "name", "capacity", "features", "removed_at")),
+        "rooms": [{**_row(r, ("id", "name", "capacity", "features", "removed_at", "tables")),
                    "unavailable": sorted(s.id for s in r.unavailable)} for r in rooms],
         "people": [{**_row(u, ("id", "email", "display_name", "password_hash", "languages", "locale", "created_at",
                                "email_prefs")),
                     "role": roles.get(u.id)} for u in people.values()],
         "proposals": [{**_row(p, ("id", "title", "description", "format", "language", "length", "needs", "max_group",
                                   "visibility", "status", "merged_into_id", "created_at", "updated_at", "revision",
-                                  "revised_at")),
+                                  "revised_at", "runs", "after_id", "prefer_reason")),
                        "unavailable": sorted(s.id for s in p.unavailable),
+                       "preferred": sorted(s.id for s in p.preferred),
                        "facilitations": [_row(f, ("user_id", "is_proposer", "state", "invited_at"))
                                          for f in p.facilitations],
                        "revisions": [_row(r, ("at", "changes")) for r in db.session.scalars(
@@ -179,7 +181,7 @@ def import_event(data: dict, slug: str | None = None) -> Event:
             slots[s["id"]] = row.id
         for r in data["rooms"]:
             row = Room(event_id=event.id, name=r["name"], capacity=r["capacity"], features=r["features"],
-                       removed_at=_dt(r["removed_at"]))
+                       removed_at=_dt(r["removed_at"]), tables=r.get("tables", 0))
             db.session.add(row)
             db.session.flush()
             rooms[r["id"]] = row.id
@@ -196,10 +198,11 @@ def import_event(data: dict, slug: str | None = None) -> Event:
             people[p["id"]] = user.id
             if p["role"] and db.session.get(Membership, (user.id, event.id)) is None:
                 db.session.add(Membership(user_id=user.id, event_id=event.id, role=p["role"]))
-        merged_into = []
+        merged_into, after = [], []
         for p in data["proposals"]:
             fields = {k: p[k] for k in ("title", "description", "format", "language", "length", "needs", "max_group",
                                         "visibility", "status", "revision")}
+            fields.update(runs=p.get("runs"), prefer_reason=p.get("prefer_reason", ""))
             row = Proposal(event_id=event.id, created_at=_dt(p["created_at"]), updated_at=_dt(p["updated_at"]),
                            revised_at=_dt(p["revised_at"]), **fields)
             db.session.add(row)
@@ -207,8 +210,12 @@ def import_event(data: dict, slug: str | None = None) -> Event:
             proposals[p["id"]] = row.id
             if p["merged_into_id"]:
                 merged_into.append((row, p["merged_into_id"]))
+            if p.get("after_id"):
+                after.append((row, p["after_id"]))
             for s in p["unavailable"]:
                 db.session.execute(proposal_unavailable.insert().values(proposal_id=row.id, slot_id=slots[s]))
+            for s in p.get("preferred", []):
+                db.session.execute(proposal_preferred.insert().values(proposal_id=row.id, slot_id=slots[s]))
             for f in p["facilitations"]:
                 if f["user_id"] in people:
                     db.session.add(Facilitation(proposal_id=row.id, user_id=people[f["user_id"]],
@@ -218,6 +225,8 @@ def import_event(data: dict, slug: str | None = None) -> Event:
                 db.session.add(ProposalRevision(proposal_id=row.id, at=_dt(r["at"]), changes=r["changes"]))
         for row, old in merged_into:
             row.merged_into_id = proposals.get(old)
+        for row, old in after:
+            row.after_id = proposals.get(old)
         if event.retained and event.retained.get("votes_by_proposal"):  # totals kept past retention
             event.retained = {**event.retained, "votes_by_proposal": {
                 str(proposals[int(k)]): n for k, n in event.retained["votes_by_proposal"].items()

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, select
 from .extensions import db
 from .models import Event
 
-CACHEABLE = {"schedule.index", "schedule.session", "schedule.schedule_ics", "schedule.schedule_xml",
+CACHEABLE = {"schedule.index", "schedule.session", "schedule.tables", "schedule.schedule_ics", "schedule.schedule_xml",
              "schedule.schedule_json"}
 MAX_ENTRIES = 512
 HTML_SECONDS = 60  # pages may show what time changes (an announcement that expires)

@@ -27,7 +27,10 @@ DAYS = {
         ("10:30", "11:00", "break", "Coffee"),
         ("11:00", "12:30", "open", ""),
         ("12:30", "13:30", "break", "Lunch"),
-        ("13:30", "15:00", "plenary", "The Campaign Bazaar"),
+        # The Campaign Bazaar: projects at the tables of the main hall, each pitch in up to three rounds.
+        ("13:30", "14:00", "open", "Campaign Bazaar, round 1"),
+        ("14:00", "14:30", "open", "Campaign Bazaar, round 2"),
+        ("14:30", "15:00", "open", "Campaign Bazaar, round 3"),
         ("15:30", "17:00", "open", ""),
         ("17:15", "18:30", "open", ""),
     ],
@@ -46,13 +49,14 @@ DAYS = {
     ],
 }
 
+# (name, capacity, features, tables): the main hall seats 120, or holds 14 tables at once.
 ROOMS = [
-    ("Main hall", 120, ["interpretation", "projector", "step-free"]),
-    ("Baobab room", 40, ["projector", "step-free"]),
-    ("Acacia room", 30, ["projector"]),
-    ("Jacaranda room", 25, ["step-free"]),
-    ("Garden tent", 20, ["step-free"]),
-    ("Library corner", 12, []),
+    ("Main hall", 120, ["interpretation", "projector", "step-free"], 14),
+    ("Baobab room", 40, ["projector", "step-free"], 0),
+    ("Acacia room", 30, ["projector"], 0),
+    ("Jacaranda room", 25, ["step-free"], 0),
+    ("Garden tent", 20, ["step-free"], 0),
+    ("Library corner", 12, [], 0),
 ]
 
 ADJECTIVES = [
@@ -142,7 +146,17 @@ EXTRA_PROPOSALS = [
     ("Mapping power: who decides?", "en", "campaign lab", []),
     ("Escucha activa en campañas", "es", "skillshare", []),
     ("Transitions justes : climat et emploi", "fr", "working session", []),
+    ("Seed libraries against seed monopolies", "en", "bazaar table", []),
+    ("Community radio in a box", "en", "bazaar table", []),
+    ("Tenants organising across a city", "en", "bazaar table", []),
+    ("Street theatre for budget transparency", "en", "bazaar table", []),
+    ("Defensores del agua en Centroamérica", "es", "bazaar table", []),
+    ("Cartographie citoyenne des terres", "fr", "bazaar table", []),
+    ("Solar power for rural clinics", "en", "bazaar table", []),
+    ("Fact-checking desk for local elections", "en", "bazaar table", []),
 ]
+# A series: part 2 is placed after part 1.
+SERIES = ("Campaign strategy from scratch, part 1", "Campaign strategy from scratch, part 2")
 
 
 def load_demo_proposals(event: Event, people: list[User], rng: random.Random, voters: list[User]) -> None:
@@ -154,7 +168,7 @@ def load_demo_proposals(event: Event, people: list[User], rng: random.Random, vo
         proposal = Proposal(
             event=event, title=title, format=fmt, language=language, needs=needs,
             length=2 if fmt == "campaign lab" and i % 2 == 0 else 1,
-            status="accepted" if i < 45 else "proposed",
+            status="accepted" if i < 45 or fmt == "bazaar table" else "proposed",
             visibility="participants" if "Chechnya" in title or "oppressive" in title else "public",
             description=f"{title}. Bring your own experience: we share, then plan together.",
         )
@@ -162,7 +176,29 @@ def load_demo_proposals(event: Event, people: list[User], rng: random.Random, vo
             proposal.facilitations.append(Facilitation(user=host, is_proposer=n == 0, state="accepted"))
         db.session.add(proposal)
         proposals.append((proposal, {h.id for h in hosts}))
+    # Bazaar pitches happen in the bazaar's rounds, and nowhere else.
+    elsewhere = [s for s in event.slots if s.kind == "open" and not s.label.startswith("Campaign Bazaar")]
+    for proposal, _hosts in proposals:
+        if proposal.format == "bazaar table":
+            proposal.unavailable = elsewhere
+    # Skillshare day: their people prefer Wednesday, when the hall is full of tables.
+    wednesday = [s for s in event.slots if s.kind == "open" and s.local_start.date() == date(2017, 11, 8)]
+    for proposal, _hosts in proposals:
+        if proposal.format == "skillshare" and proposal.status == "accepted":
+            proposal.preferred = wednesday
+            proposal.prefer_reason = "Skillshare day"
+    hosts = rng.sample([u for u in people if "en" in u.languages], 2)
+    parts = []
+    for title in SERIES:
+        proposal = Proposal(event=event, title=title, format="working session", language="en", needs=["projector"],
+                            status="accepted", description=f"{title}. Come to both: part 2 builds on part 1.")
+        for n, host in enumerate(hosts):
+            proposal.facilitations.append(Facilitation(user=host, is_proposer=n == 0, state="accepted"))
+        db.session.add(proposal)
+        proposals.append((proposal, {h.id for h in hosts}))
+        parts.append(proposal)
     db.session.flush()
+    parts[1].after_id = parts[0].id
     # Some sessions draw crowds: weights make the votes realistically uneven.
     weights = [rng.paretovariate(1.4) for _ in proposals]
     for user in people + voters:
@@ -200,6 +236,8 @@ def _load_demo(password: str, seed: int) -> Event:
         first_day=min(DAYS), last_day=max(DAYS),
         languages=["en", "es", "fr"],
         formats=["skillshare", "working session", "campaign lab", "bazaar table"],
+        # The seed's formats: bazaar pitches at tables, repeated in rounds; skillshares at tables too.
+        format_settings={"bazaar table": {"at_table": True, "runs": 3}, "skillshare": {"at_table": True, "runs": 1}},
         proposals_open=True, voting_open=True,
     )
     db.session.add(event)
@@ -210,8 +248,11 @@ def _load_demo(password: str, seed: int) -> Event:
                 start=local_to_utc(event, day, time.fromisoformat(start)),
                 end=local_to_utc(event, day, time.fromisoformat(end)),
             ))
-    for name, capacity, features in ROOMS:
-        db.session.add(Room(event=event, name=name, capacity=capacity, features=features))
+    bazaar = [s for s in event.slots if s.label.startswith("Campaign Bazaar")]
+    for name, capacity, features, tables in ROOMS:
+        # During the bazaar only the hall of tables is open: everyone is there.
+        db.session.add(Room(event=event, name=name, capacity=capacity, features=features, tables=tables,
+                            unavailable=[] if tables else bazaar))
 
     hashed = hash_password(password)
     demo_voters = []
@@ -249,7 +290,7 @@ DEMO_NOTES = ("Groups from twelve countries compared how they take decisions tog
 DEMO_LINKS = "https://example.org/coalition-agreement-template\nhttps://example.org/campaigncon-shared-folder"
 
 
-def stage_demo(event: Event, time_limit: int = 5) -> None:
+def stage_demo(event: Event, time_limit: int = 8) -> None:
     """What a first visitor should see at once: a published schedule, an announcement and one
     session with its notes and action items (the people are made up: nobody is e-mailed)."""
     from .services import announcements, harvest

@@ -66,6 +66,9 @@ class Event(db.Model):
     # The language pages and public feeds speak when nothing else says which.
     default_locale: Mapped[str] = mapped_column(String(8), default="en")
     # After this day, votes, agenda choices and calendar addresses are deleted (counts are kept).
+    # How each format runs: {"bazaar table": {"at_table": true, "runs": 3}}; formats not named
+    # here run once, in an ordinary room.
+    format_settings: Mapped[dict] = mapped_column(JSON, default=dict)
     retention_date: Mapped[date | None] = mapped_column(Date)
     retained: Mapped[dict | None] = mapped_column(JSON)  # what was kept when they were
     invite_code: Mapped[str | None] = mapped_column(String(64))
@@ -147,6 +150,8 @@ class Room(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     capacity: Mapped[int] = mapped_column(Integer)
     features: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A hall: in any slot, one ordinary session or up to this many sessions at numbered tables.
+    tables: Mapped[int] = mapped_column(Integer, default=0)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
@@ -154,6 +159,7 @@ class Room(db.Model):
 
     __table_args__ = (
         CheckConstraint("capacity >= 0", name="room_capacity_not_negative"),
+        CheckConstraint("tables >= 0 AND tables <= 500", name="room_tables_range"),
         db.Index("room_name_unique", "event_id", "name", unique=True,
                  sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),
     )
@@ -248,6 +254,14 @@ proposal_unavailable = Table(
     Column("slot_id", ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# The slots a session's facilitators prefer (the solver tries to honour them).
+proposal_preferred = Table(
+    "proposal_preferred",
+    db.metadata,
+    Column("proposal_id", ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True),
+    Column("slot_id", ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Proposal(db.Model):
     """A session someone proposes; it becomes part of the schedule once accepted."""
@@ -270,9 +284,17 @@ class Proposal(db.Model):
     # counted into ICS SEQUENCE, dated into LAST-MODIFIED, listed as ProposalRevision rows.
     revision: Mapped[int] = mapped_column(Integer, default=0)
     revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the facilitators: how many runs it may have (None: its format's default), and the
+    # session it follows (part 2 after part 1).
+    runs: Mapped[int | None] = mapped_column(Integer)
+    after_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
+    # Set by its people: preferred slots, and why (shown to the facilitators).
+    prefer_reason: Mapped[str] = mapped_column(String(300), default="")
 
     event: Mapped[Event] = relationship()
     unavailable: Mapped[list[Slot]] = relationship(secondary=proposal_unavailable)
+    preferred: Mapped[list[Slot]] = relationship(secondary=proposal_preferred, order_by="Slot.start")
+    after: Mapped[Proposal | None] = relationship(remote_side="Proposal.id", foreign_keys=[after_id])
     facilitations: Mapped[list[Facilitation]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", passive_deletes=True,
         order_by="Facilitation.invited_at",
@@ -281,6 +303,8 @@ class Proposal(db.Model):
     __table_args__ = (
         CheckConstraint("length IN (1, 2)", name="proposal_length_known"),
         CheckConstraint("max_group IS NULL OR max_group > 0", name="proposal_group_positive"),
+        CheckConstraint("runs IS NULL OR (runs >= 1 AND runs <= 10)", name="proposal_runs_range"),
+        CheckConstraint("after_id IS NULL OR after_id <> id", name="proposal_not_after_itself"),
         CheckConstraint("visibility IN ('public', 'participants')", name="proposal_visibility_known"),
         CheckConstraint(
             "status IN ('proposed', 'accepted', 'declined', 'withdrawn', 'merged')",

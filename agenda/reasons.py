@@ -188,6 +188,9 @@ def describe(record: dict | str, event: Event) -> str:
             return _("%(sessions)d session-slots need %(needs)s, but rooms with it offer only %(offered)d: "
                      "some of those sessions cannot be placed.", sessions=n.number(0), needs=needs,
                      offered=n.number(1))
+        case "after_impossible":
+            return _("'%(first)s' must come after '%(second)s', but no slot left lets it start after "
+                     "'%(second)s' ends: one of them stays unscheduled.", first=s1, second=s2)
         case "table_shortage":
             return _("%(sessions)d table sessions, but the halls have %(places)d table places in the free "
                      "slots: some of them cannot be placed.", sessions=n.number(0), places=n.number(1))

@@ -172,7 +172,7 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
         shut |= {skey(s) for s in closed if (s.id, r.id) not in plenary_cells}
         if r.removed_at is not None:  # kept for the past only
             shut |= {skey(s) for s in slots if now_start is None or s.start >= now_start}
-        p_rooms.append(solver.Room(rkey(r), r.capacity, frozenset(r.features), frozenset(shut)))
+        p_rooms.append(solver.Room(rkey(r), r.capacity, frozenset(r.features), frozenset(shut), r.tables or 0))
 
     proposals = db.session.scalars(
         select(Proposal).where(Proposal.event_id == event.id, Proposal.status == "accepted")
@@ -198,17 +198,23 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
         sessions.append(solver.Session(key, s.label or "Plenary", 1, "", frozenset(), (), frozenset(),
                                        solver.Placement(skey(s), rkey(room))))
     pinned = set()
+    accepted_ids = {p.id for p in proposals}
+    from .services.proposals import at_table, runs_allowed
+
     for p in proposals:
         pin = [a for a in pins.get(p.id, []) if a.slot_id in slot_by_id and a.room_id in room_by_id]
         fixed = None
-        if len(pin) == 1:  # a pinned run; a session with several runs is pinned run by run (not yet)
+        if len(pin) == 1:  # only a session that runs once can be pinned
             a = pin[0]
             fixed = solver.Placement(skey(slot_by_id[a.slot_id]), rkey(room_by_id[a.room_id]), a.table)
             pinned.add(pkey(p))
         sessions.append(solver.Session(
             pkey(p), p.title, p.length, p.language, frozenset(p.needs),
             tuple(f"u{person_rank[u]}" for u in sorted(hosts[p.id]) if u in person_rank),
-            frozenset(skey(s) for s in p.unavailable if s in slot_by_id.values()), fixed))
+            frozenset(skey(s) for s in p.unavailable if s.id in slot_by_id), fixed,
+            at_table=at_table(p), runs=1 if fixed is not None else runs_allowed(p),
+            after=f"p{proposal_rank[p.after_id]}" if p.after_id in accepted_ids else None,
+            prefer=frozenset(skey(s) for s in p.preferred if s.id in slot_by_id)))
 
     accepted = {p.id for p in proposals}
     votes: dict[int, list[str]] = defaultdict(list)
@@ -322,10 +328,12 @@ def _add_assignment(version: ScheduleVersion, built: Built, session_id: str, pla
     room = built.rooms[room_key]
     assignment = Assignment(proposal_id=proposal.id, slot_id=built.slots[slot_key].id, room_id=room.id,
                             table=table, pinned=pinned)
+    # A table session books its table; an ordinary session the room itself and, in a hall, every
+    # table too, so that the database refuses a hall holding both.
+    tables = [table] if table else range(0, (room.tables or 0) + 1)
     for slot in _occupied(built, slot_key, proposal.length):
-        # An ordinary session books the room itself; a table session its table.
-        assignment.bookings.append(RoomBooking(version=version, slot_id=slot.id, room_id=room.id,
-                                               table=table or 0))
+        for t in tables:
+            assignment.bookings.append(RoomBooking(version=version, slot_id=slot.id, room_id=room.id, table=t))
     version.assignments.append(assignment)
     return assignment
 

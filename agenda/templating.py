@@ -35,6 +35,19 @@ def init_app(app: Flask) -> None:
     def span_filter(slot_or_item, source=None):
         return span(slot_or_item.start, slot_or_item.end, _tz(source))
 
+    @app.template_global("also_at")
+    def also_at(item, source=None):
+        """The other runs of a session: "14:00", or "Wed 8 Nov 11:00" on another day."""
+        tz = _tz(source)
+        day = item.start.astimezone(tz).date()
+        return ", ".join(when(r.start, tz, "time" if r.start.astimezone(tz).date() == day else "short_day_time")
+                         for r in item.other_runs)
+
+    @app.template_filter("slot_label")
+    def slot_label_filter(slot, source=None):
+        """"Tue 7 Nov 14:00–15:30": a slot named by its day and time, in the reader's language."""
+        return f"{when(slot.start, _tz(source), 'short_day')} {span(slot.start, slot.end, _tz(source))}"
+
     @app.template_filter("label")
     def label_filter(value, kind):
         return enums.label(getattr(enums, kind), value)

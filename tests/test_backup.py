@@ -45,25 +45,31 @@ def test_export_then_import_into_a_fresh_instance_gives_the_same_instance(app, r
     other = create_app({"SQLALCHEMY_DATABASE_URI": url, "BASE_URL": "http://agenda.test", "WTF_CSRF_ENABLED": False,
                         "SESSION_COOKIE_SECURE": False})
     with other.app_context():
-        upgrade()
-        restored = other.test_cli_runner().invoke(args=["agenda", "import-event", str(backup)])
-        assert restored.exit_code == 0, restored.output
-        assert instance_json(other.test_cli_runner(), slug) == original
-        assert (db.session.scalar(select(func.count()).select_from(Vote)),
-                db.session.scalar(select(func.count()).select_from(AgendaChoice))) == counts
-        versions = db.session.scalars(select(ScheduleVersion).order_by(ScheduleVersion.number)).all()
-        assert [(v.number, v.status) for v in versions] == [(1, "published"), (2, "draft")]
-        client = other.test_client()
-        assert client.get(f"/{slug}/schedule.ics").data == published_ics  # the same public calendar
-        for path, body in public.items():  # the same harvest and announcements
-            assert client.get(f"/{slug}/{path}").data == body, path
-        assert client.get(f"/{slug}/agenda/{world.values['token']}.ics").status_code == 200
-        assert client.post("/login", data={"email": "participant@example.org",
-                                           "password": DEMO_PASSWORD}).status_code == 302
-        again = other.test_cli_runner().invoke(args=["agenda", "import-event", str(backup)])
-        assert again.exit_code == 1 and "already exists" in again.output
-        db.session.remove()
-        db.engine.dispose()
+        try:
+            check_restored(other, backup, slug, original, counts, published_ics, public, world)
+        finally:  # a failed check leaves no open connection behind for later tests
+            db.session.remove()
+            db.engine.dispose()
+
+
+def check_restored(other, backup, slug, original, counts, published_ics, public, world):
+    upgrade()
+    restored = other.test_cli_runner().invoke(args=["agenda", "import-event", str(backup)])
+    assert restored.exit_code == 0, restored.output
+    assert instance_json(other.test_cli_runner(), slug) == original
+    assert (db.session.scalar(select(func.count()).select_from(Vote)),
+            db.session.scalar(select(func.count()).select_from(AgendaChoice))) == counts
+    versions = db.session.scalars(select(ScheduleVersion).order_by(ScheduleVersion.number)).all()
+    assert [(v.number, v.status) for v in versions] == [(1, "published"), (2, "draft")]
+    client = other.test_client()
+    assert client.get(f"/{slug}/schedule.ics").data == published_ics  # the same public calendar
+    for path, body in public.items():  # the same harvest and announcements
+        assert client.get(f"/{slug}/{path}").data == body, path
+    assert client.get(f"/{slug}/agenda/{world.values['token']}.ics").status_code == 200
+    assert client.post("/login", data={"email": "participant@example.org",
+                                       "password": DEMO_PASSWORD}).status_code == 302
+    again = other.test_cli_runner().invoke(args=["agenda", "import-event", str(backup)])
+    assert again.exit_code == 1 and "already exists" in again.output
 
 
 def test_a_broken_backup_is_refused_and_changes_nothing(app, runner, tmp_path):

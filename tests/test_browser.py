@@ -219,7 +219,7 @@ PAGES = {
     None: ["/", "/login", "/register", "/{slug}/", "/{slug}/schedule", "/{slug}/schedule?view=grid",
            "/{slug}/now?at=2017-11-08T11:30", "/{slug}/proposals", "/{slug}/proposals/{proposal_id}",
            "/{slug}/schedule/sessions/{proposal_id}", "/nowhere/", "/forgot", "/reset/no-such-link",
-           "/{slug}/harvest"],
+           "/{slug}/harvest", "/{slug}/schedule/tables"],
     "participant@example.org": ["/{slug}/me/agenda", "/{slug}/me/votes", "/{slug}/me/proposals",
                                 "/{slug}/proposals/new", "/{slug}/proposals/{proposal_id}/edit", "/account",
                                 "/account/password", "/account/delete", "/{slug}/sessions/{proposal_id}/notes"],
@@ -227,7 +227,8 @@ PAGES = {
                                 "/{slug}/manage/slots", "/{slug}/manage/slots/{slot_id}", "/{slug}/manage/people",
                                 "/{slug}/facilitate/", "/{slug}/facilitate/runs/{run_id}",
                                 "/{slug}/facilitate/versions/{number}", "/{slug}/facilitate/versions/1",
-                                "/{slug}/proposals/{proposal_id}", "/{slug}/announcements"],
+                                "/{slug}/proposals/{proposal_id}", "/{slug}/announcements", "/{slug}/manage/formats",
+                                "/{slug}/facilitate/versions/{number}/tables"],
 }
 
 

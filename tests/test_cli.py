@@ -19,7 +19,9 @@ def test_demo_loads_campaigncon_and_prints_logins(app, runner, monkeypatch):
     assert members == 112
     labels = db.session.scalars(select(Slot.label).where(Slot.kind == "plenary")).all()
     assert any("state of global campaigning" in label for label in labels)
-    assert any("Bazaar" in label for label in labels)
+    bazaar = db.session.scalars(select(Slot.label).where(Slot.label.like("Campaign Bazaar%"))).all()
+    assert len(bazaar) == 3  # rounds of the bazaar, at the tables of the main hall
+    assert db.session.scalar(select(Room.tables).where(Room.name == "Main hall")) == 14
     assert any("Closing circle" in label for label in labels)
     capacities = db.session.scalars(select(Room.capacity)).all()
     assert max(capacities) >= 100 and min(capacities) <= 20
@@ -51,6 +53,8 @@ def test_a_first_visitor_of_the_demo_sees_its_published_schedule_an_announcement
     shown = html.unescape(home.get_data(as_text=True))
     assert home.request.path == "/campaigncon-2017/schedule"
     assert DEMO_ANNOUNCEMENT in shown and DEMO_SESSION in shown and "Main hall" in shown
+    # The bazaar at numbered tables, pitches repeated in its rounds.
+    assert "Main hall · table" in shown and "also at" in shown
     harvest = html.unescape(visitor.get("/campaigncon-2017/harvest").get_data(as_text=True))
     assert DEMO_SESSION in harvest and DEMO_NOTES in harvest and "Write up the case study" in harvest
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0  # made-up people: nobody e-mailed

@@ -50,14 +50,17 @@ def test_problem_built_from_the_demo(demo):
     built = scheduling.build_problem(demo)
     p = built.problem
     accepted = db.session.scalar(select(func.count(Proposal.id)).where(Proposal.status == "accepted"))
-    assert accepted == 45
-    assert len(p.slots) == 16 and len(p.rooms) == 6
+    assert accepted == 55  # 45 from the seed's list, 8 more bazaar pitches, a series of two
+    assert len(p.slots) == 18 and len(p.rooms) == 6
     plenaries = [s for s in p.sessions if s.id.startswith("plenary-")]
     assert [s.title for s in plenaries] == [
-        "Opening conversation: the state of global campaigning", "The Campaign Bazaar",
-        "Closing circle: next steps together"]
+        "Opening conversation: the state of global campaigning", "Closing circle: next steps together"]
     assert all(s.fixed is not None for s in plenaries)
-    assert len(p.sessions) == 45 + 3
+    assert len(p.sessions) == 55 + 2
+    # The bazaar: 14 pitches at the tables of the main hall, up to three runs each; a part 2.
+    assert [r.tables for r in p.rooms if r.tables] == [14]
+    assert sum(s.at_table and s.runs == 3 for s in p.sessions) == 14
+    assert sum(s.after is not None for s in p.sessions) == 1
     assert {s.fixed.room for s in plenaries} == {"r1"}  # the main hall, the biggest room
     # The event is over (2017), so nothing is held in place; a facilitator may say otherwise.
     assert p.now is None
@@ -88,14 +91,19 @@ def test_export_import_round_trip(app, demo, runner, tmp_path):
     # Exported again, the problem is the same, with the imported draft as the schedule to keep.
     again = json.loads(runner.invoke(args=["agenda", "export-instance", "--event", demo.slug]).output)
     first = json.loads(out.read_text())
-    assert again.pop("previous") == {a.session: {"slot": a.slot, "room": a.room} for a in solution.assignments}
+    runs: dict = {}
+    for a in solution.assignments:
+        runs.setdefault(a.session, set()).add((a.slot, a.room, a.table))
+    kept = {k: {(x["slot"], x["room"], x.get("table")) for x in (v if isinstance(v, list) else [v])}
+            for k, v in again.pop("previous").items()}
+    assert kept == runs
     first.pop("previous")
     assert again == first
 
 
 def test_import_refuses_a_broken_solution(demo, runner, tmp_path):
     problem = scheduling.build_problem(demo).problem
-    first, second = [s.id for s in problem.sessions if not s.fixed][:2]
+    first, second = [s.id for s in problem.sessions if not s.fixed and not s.at_table][:2]
     broken = {"format": "agenda-solution/1", "status": "feasible",
               "assignments": [{"session": first, "slot": problem.slots[2].id, "room": "r2"},
                               {"session": second, "slot": problem.slots[2].id, "room": "r2"}],

@@ -19,7 +19,7 @@ from .world import EMAILS, build_world
 EVENT = ["name", "timezone", "first_day", "last_day", "languages", "formats", "default_locale", "proposals_open",
          "voting_open", "invite_code", "confirmed"]
 PROPOSAL = ["title", "description", "format", "language", "length", "needs", "other_needs", "max_group",
-            "unavailable", "visibility"]
+            "unavailable", "visibility", "prefer", "prefer_reason"]
 # endpoint → (who sends it, the form's fields)
 FORMS = {
     "auth.register": ("anonymous", ["email", "display_name", "password", "confirm", "languages", "invite_code"]),
@@ -31,8 +31,10 @@ FORMS = {
     "events.new": ("admin", ["slug", *EVENT]),
     "events.join": ("facilitator of another event", ["invite_code"]),
     "manage.settings": ("facilitator", EVENT),
-    "manage.new_room": ("facilitator", ["name", "capacity", "features", "unavailable", "confirmed"]),
-    "manage.edit_room": ("facilitator", ["name", "capacity", "features", "unavailable", "confirmed"]),
+    "manage.new_room": ("facilitator", ["name", "capacity", "features", "unavailable", "confirmed", "tables"]),
+    "manage.edit_room": ("facilitator", ["name", "capacity", "features", "unavailable", "confirmed", "tables"]),
+    "manage.formats": ("facilitator", ["table_0", "runs_0", "table_3", "runs_3", "confirmed"]),
+    "proposals.scheduling": ("facilitator", ["runs", "after"]),
     "manage.slots": ("facilitator", ["day", "template"]),
     "manage.edit_slot": ("facilitator", ["day", "start", "end", "kind", "label", "confirmed"]),
     "proposals.new": ("participant", PROPOSAL),

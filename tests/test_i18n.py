@@ -8,6 +8,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from agenda.cli import extract_messages
+from agenda.extensions import db
 
 from .conftest import DEMO_PASSWORD, client_for, login
 from .world import EMAILS, build_world
@@ -233,3 +234,30 @@ def test_every_session_shows_its_language_as_a_badge(app, world):
         assert page.count('class="badge lang"') >= 10, path
     assert 'lang="es"' in client.get(f"/{world.event.slug}/schedule").get_data(as_text=True)
     assert DEMO_PASSWORD  # (the world's people log in with the demo password)
+
+
+def test_every_reason_and_rule_of_the_solver_has_words_in_the_app(app, demo):
+    """The solver returns codes; the app says each in words (never its fallback)."""
+    import pathlib
+
+    from agenda.reasons import describe
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "solver"
+    source = (root / "explain.py").read_text() + (root / "rules.py").read_text()
+    codes = set(re.findall(r'(?:Reason|Violation)\(\s*"([a-z_]+)"', source))
+    assert {"table_shortage", "after_impossible", "hall_mixed", "after_order", "too_many_runs"} <= codes
+    first = demo.slots[0]
+    room = demo.rooms[0]
+    proposals = [p.id for p in demo_proposals(demo)[:2]]
+    for code in sorted(codes):
+        record = {"code": code, "sessions": [{"proposal": p} for p in proposals], "slots": [first.id],
+                  "rooms": [room.id], "people": [], "needs": ["projector"], "numbers": [3, 2]}
+        assert describe(record, demo) != "The schedule breaks a rule.", code
+
+
+def demo_proposals(demo):
+    from sqlalchemy import select
+
+    from agenda.models import Proposal
+
+    return db.session.scalars(select(Proposal).where(Proposal.event_id == demo.id).order_by(Proposal.id)).all()

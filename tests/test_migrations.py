@@ -74,3 +74,29 @@ def test_postgres_demo_and_constraints(tmp_path, monkeypatch, postgres_database)
         assert sorted(after) == sorted(voters - hosts)
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_migrations_build_exactly_the_schema_of_the_models(tmp_path, monkeypatch, request, database):
+    """Tests build their databases from the models; production from the migrations: the same."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from .conftest import need, postgres_ready
+
+    if database == "postgresql":
+        need(postgres_ready(), "no PostgreSQL server at 127.0.0.1:5432")
+        url = request.getfixturevalue("postgres_database")
+    else:
+        url = f"sqlite:///{tmp_path / 'compare.sqlite'}"
+    monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "inst"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        from agenda.extensions import db
+
+        with db.engine.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        db.session.remove()
+        db.engine.dispose()
+    assert differences == []

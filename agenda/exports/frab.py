@@ -66,7 +66,7 @@ class Entry:
             self.abstract = self.description = p.description
             self.url = f"{base_url}{event.slug}/schedule/sessions/{p.id}"
             self.persons = [(u.display_name, person_guid(event, u.id)) for u in p.facilitators]
-            self.slug = _slug(event, str(p.id), p.title)
+            self.slug = _slug(event, str(p.id) if run == 0 else f"{p.id}r{run + 1}", p.title)
         else:
             s = fixed.slot
             self.id = 20_000_000 + s.id

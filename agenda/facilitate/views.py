@@ -128,15 +128,31 @@ def version(event, number):
         SelectChoice(f"{it.proposal.id}:{it.first_slot.id}",
                      _("%(title)s (%(when)s)", title=it.proposal.title, when=when(it.start, tz, "short_day_time")))
         for it in scheduled] + [
+        SelectChoice(f"{it.proposal.id}:new", _("%(title)s (another run)", title=it.proposal.title))
+        for it in scheduled if it is it.runs[0] and len(it.runs) < review.runs_allowed.get(it.proposal.id, 1)] + [
         SelectChoice(str(p.id), _("%(title)s (unscheduled)", title=p.title)) for p in review.unscheduled]
     move_form.slot.choices = [SelectChoice(s.id, when(s.start, tz, "short_day_time"))
                               for s in event.slots if s.kind == "open"]
-    move_form.room.choices = [SelectChoice(r.id, f"{r.name} ({r.capacity})") for r in event.rooms]
+    move_form.room.choices = [SelectChoice(r.id, _("%(room)s (%(num)d tables)", room=r.name, num=r.tables) if r.tables
+                                           else f"{r.name} ({r.capacity})") for r in event.rooms]
     single = [it for it in scheduled if len(it.runs) <= 1]
     swap_form.first.choices = swap_form.second.choices = [
         SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
     return render_template("facilitate/version.html", event=event, review=review, version=version,
                            move_form=move_form, swap_form=swap_form, form=EmptyForm())
+
+
+@bp.get("/versions/<int:number>/tables")
+@permission("event.facilitate")
+def table_plan(event, number):
+    """The table plan of any version (a draft too), to check and print."""
+    from ..services.frames import frame_of, items_of
+    from ..services.frames import table_plan as plan_of
+
+    version = load_version(event, {"number": number})
+    frame = frame_of(version, event)
+    return render_template("schedule/tables.html", event=event, version=version, frame=frame, public=False,
+                           plan=plan_of(frame, items_of(version, frame)), visible=lambda it: True)
 
 
 def _edit(event, number, action):
@@ -158,11 +174,14 @@ def move(event, number):
         abort(400)
     slot, room = owned(Slot, event, form.slot.data), owned(Room, event, form.room.data)
     proposal, _sep, from_slot = (form.proposal.data or "").partition(":")
+    another = from_slot == "new"
+    if another:
+        from_slot = ""
     if not proposal.isdigit() or (from_slot and not from_slot.isdigit()) or len(form.proposal.data) > 24:
         abort(400)
     table = form.table.data or None
     return _edit(event, number, lambda v: svc.move_session(v, int(proposal), slot, room, table,
-                                                          int(from_slot) if from_slot else None))
+                                                          int(from_slot) if from_slot else None, another))
 
 
 @bp.post("/versions/<int:number>/swap")

@@ -130,7 +130,40 @@ class RoomForm(BaseForm):
         _l("Features"), description=_l("Separated by commas, e.g. projector, interpretation, step-free."),
         validators=[Optional(), Length(max=300)],
     )
+    tables = IntegerField(
+        _l("Tables"), default=0,
+        description=_l("For a hall where several sessions run at numbered tables at once (a bazaar, a "
+                       "skillshare fair): how many tables. 0 for an ordinary room."),
+        validators=[Optional(), NumberRange(min=0, max=500, message=_l("Give a number from 0 to 500."))],
+    )
     unavailable = MultiCheckboxField(_l("Not available in these slots"), coerce=int)
+
+
+class FormatsForm(BaseForm):
+    """How each of the event's formats runs; the fields are made for its formats (see `for_event`)."""
+
+    @classmethod
+    def for_event(cls, event, formdata=None):
+        from wtforms import BooleanField as Bool
+
+        class Bound(cls):
+            pass
+
+        settings = event.format_settings or {}
+        for i, name in enumerate(event.formats):
+            current = settings.get(name, {})
+            setattr(Bound, f"table_{i}", Bool(_l("At tables in a hall"), default=bool(current.get("at_table"))))
+            setattr(Bound, f"runs_{i}", IntegerField(
+                _l("Runs by default"), default=int(current.get("runs", 1)),
+                validators=[InputRequired(message=_l("Give how many times, 1 to 10.")),
+                            NumberRange(min=1, max=10, message=_l("Give how many times, 1 to 10."))]))
+        return Bound(formdata=formdata) if formdata is not None else Bound()
+
+    def rows(self, event):
+        return [(name, self[f"table_{i}"], self[f"runs_{i}"]) for i, name in enumerate(event.formats)]
+
+    def settings(self, event) -> dict:
+        return {name: {"at_table": bool(table.data), "runs": int(runs.data)} for name, table, runs in self.rows(event)}
 
 
 class SlotTemplateForm(BaseForm):

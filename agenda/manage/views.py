@@ -18,7 +18,7 @@ from ..models import Membership, Room, Slot, User
 from ..permissions import permission
 from ..services import ServiceError
 from ..services import events as svc
-from .forms import EventForm, RoomForm, SlotForm, SlotTemplateForm, split_list
+from .forms import EventForm, FormatsForm, RoomForm, SlotForm, SlotTemplateForm, split_list
 
 bp = Blueprint("manage", __name__, url_prefix="/<slug>/manage")
 
@@ -61,6 +61,21 @@ def settings(event):
         400 if form.errors or form.form_errors else 200
 
 
+@bp.route("/formats", methods=["GET", "POST"])
+@permission("event.manage")
+def formats(event):
+    """How each format runs: at tables in a hall or in a room, how many runs by default."""
+    form = FormatsForm.for_event(event, request.form if request.method == "POST" else None)
+    impact = None
+    if request.method == "POST" and form.validate():
+        impact = svc.save_formats(event, form.settings(event), confirmed())
+        if impact.applied:
+            _saved(impact, _("The formats are saved."))
+            return redirect(url_for("manage.formats", slug=event.slug))
+    return render_template("manage/formats.html", event=event, form=form, rows=form.rows(event), impact=impact), \
+        400 if form.errors else 200
+
+
 @bp.get("/rooms")
 @permission("event.manage")
 def rooms(event):
@@ -70,7 +85,7 @@ def rooms(event):
 def _room_page(event, room):
     current = room and {
         "name": room.name, "capacity": room.capacity, "features": ", ".join(room.features),
-        "unavailable": [s.id for s in room.unavailable],
+        "unavailable": [s.id for s in room.unavailable], "tables": room.tables,
     }
     form = RoomForm(data=current)
     form.unavailable.choices = slot_choices(event)
@@ -78,7 +93,8 @@ def _room_page(event, room):
     if form.validate_on_submit():
         try:
             impact = svc.save_room(event, room, form.name.data, form.capacity.data,
-                                   split_list(form.features.data), form.unavailable.data, confirmed())
+                                   split_list(form.features.data), form.unavailable.data, confirmed(),
+                                   tables=form.tables.data or 0)
         except ServiceError as err:
             apply_field_error(form, err.field, err.message)
         else:

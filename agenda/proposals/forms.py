@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..dates import span, when
 from ..forms import BaseForm, MultiCheckboxField
 from ..languages import language_name
 from ..manage.forms import split_list
@@ -41,6 +42,10 @@ class ProposalForm(BaseForm):
     )
     unavailable = MultiCheckboxField(_l("Slots in which the facilitators cannot run it"), coerce=int,
                                      validate_choice=False)
+    prefer = MultiCheckboxField(_l("Slots you would prefer"), coerce=int, validate_choice=False,
+                                description=_l("Optional. The schedule tries to honour it; it is not promised."))
+    prefer_reason = StringField(_l("Why these times?"), description=_l("Shown to the facilitators only."),
+                                validators=[Optional(), Length(max=300)])
     visibility = RadioField(
         _l("Who may see it"), default="public",
         choices=[SelectChoice("public", _l("Everyone")),
@@ -66,8 +71,10 @@ class ProposalForm(BaseForm):
         self.language.choices = [SelectChoice(code, language_name(code)) for code in event.languages]
         self.needs.choices = [SelectChoice(f, f) for f in room_features(event)]
         self.unavailable.choices = [
-            SelectChoice(s.id, f"{s.local_start:%a %d %b %H:%M}–{s.local_end:%H:%M}") for s in slots_of(event)
+            SelectChoice(s.id, f"{when(s.start, event.tz, 'short_day')} {span(s.start, s.end, event.tz)}")
+            for s in slots_of(event)
         ]
+        self.prefer.choices = self.unavailable.choices
         return self
 
     def data_for_service(self) -> ProposalData:
@@ -76,8 +83,20 @@ class ProposalForm(BaseForm):
             language=self.language.data, length=self.length.data or 1,
             needs=list(self.needs.data or []) + split_list(self.other_needs.data or ""),
             max_group=self.max_group.data, unavailable_slot_ids=list(self.unavailable.data or []),
-            visibility=self.visibility.data,
+            visibility=self.visibility.data, prefer_slot_ids=tuple(self.prefer.data or ()),
+            prefer_reason=self.prefer_reason.data or "",
         )
+
+
+class SchedulingForm(BaseForm):
+    """For the facilitators: runs allowed and the session this one follows."""
+
+    runs = IntegerField(_l("Runs allowed"), validators=[Optional(), NumberRange(
+        min=1, max=10, message=_l("Give how many times, 1 to 10."))],
+        description=_l("Leave empty for its format's default. The schedule repeats it only where that "
+                       "lets more people attend."))
+    after = SelectField(_l("Comes after"), coerce=int, validate_choice=False,
+                        description=_l("For part 2 of a series: it is placed after every run of part 1."))
 
 
 class VoteForm(BaseForm):

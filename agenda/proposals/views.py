@@ -29,7 +29,7 @@ from ..notices import notice_text
 from ..permissions import LISTED, Denied, allowed, member, permission, staff
 from ..services import ServiceError
 from ..services import proposals as svc
-from .forms import InviteForm, MergeForm, ProposalForm, VoteForm
+from .forms import InviteForm, MergeForm, ProposalForm, SchedulingForm, VoteForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/<slug>")
 
@@ -112,7 +112,35 @@ def show(event, proposal):
         count=svc.vote_counts(event).get(proposal.id, 0) if is_staff else None,
         staff=is_staff, invitation=invitation, invite_form=InviteForm(), merge_form=merge_form,
         unmet=svc.unmet_needs(proposal), member=member(current_user, event),
+        scheduling_form=_scheduling_form(event, proposal) if is_staff else None,
+        runs_allowed=svc.runs_allowed(proposal), at_table=svc.at_table(proposal),
     )
+
+
+def _scheduling_form(event, proposal, formdata=None) -> SchedulingForm:
+    form = SchedulingForm(formdata=formdata, data={"runs": proposal.runs, "after": proposal.after_id or 0})
+    others = db.session.scalars(select(Proposal).where(
+        Proposal.event_id == event.id, Proposal.id != proposal.id,
+        Proposal.status.in_(("proposed", "accepted"))).order_by(Proposal.title)).all()
+    form.after.choices = [SelectChoice(0, _("no other session"))] + [SelectChoice(p.id, p.title) for p in others]
+    return form
+
+
+@bp.post("/proposals/<int:proposal_id>/scheduling")
+@permission("proposal.review", load=load_proposal)
+def scheduling(event, proposal):
+    """Runs allowed and series order, set by the facilitators."""
+    form = _scheduling_form(event, proposal, request.form)
+    if form.validate_on_submit():
+        try:
+            svc.set_scheduling(proposal, form.runs.data, form.after.data or None)
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("Saved: the next schedule you generate takes it into account."), "success")
+    else:
+        flash(next(iter(form.errors.values()))[0], "error")
+    return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id) + "#scheduling")
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
@@ -125,6 +153,7 @@ def edit(event, proposal):
         "needs": [n for n in proposal.needs if n in known],
         "other_needs": ", ".join(n for n in proposal.needs if n not in known),
         "unavailable": [s.id for s in proposal.unavailable], "visibility": proposal.visibility,
+        "prefer": [s.id for s in proposal.preferred], "prefer_reason": proposal.prefer_reason,
     }
     form = ProposalForm(data=current).fill_choices(event)
     if form.validate_on_submit():

@@ -89,6 +89,20 @@ def index(event):
     return _conditional(Response(html), event, version)
 
 
+@bp.get("/schedule/tables")
+@permission("schedule.view")
+def tables(event):
+    """The published table plan, hall by hall and slot by slot, to print for the venue."""
+    from ..services.frames import table_plan
+
+    version = svc.newest_published(event)
+    frame = svc.frame_of(version, event)
+    html = render_template("schedule/tables.html", event=event, version=version, frame=frame, public=True,
+                           plan=table_plan(frame, svc.items_of(version, frame)),
+                           visible=lambda it: svc.visible(it, current_user, event))
+    return _conditional(Response(html), event, version)
+
+
 @bp.get("/schedule/sessions/<int:proposal_id>", endpoint="session")
 @permission("schedule.view")
 def session_page(event, proposal_id):

@@ -116,13 +116,15 @@ def _apply_settings(event: Event, s: EventSettings) -> None:
 
 def save_room(
     event: Event, room: Room | None, name: str, capacity: int, features: list[str],
-    unavailable_slot_ids: list[int], confirmed: bool = False,
+    unavailable_slot_ids: list[int], confirmed: bool = False, tables: int = 0,
 ) -> Impact:
     """Add a room (room=None) or change one. Fewer features or more unavailable slots may move
     sessions out of it: that goes into the next draft, once seen and confirmed."""
     name = name.strip()
     if capacity < 0:
         raise ServiceError(_("Capacity cannot be negative."), "capacity")
+    if not 0 <= tables <= 500:
+        raise ServiceError(_("Give a number from 0 to 500."), "tables")
     clash = db.session.scalar(
         select(Room.id).where(Room.event_id == event.id, Room.name == name, Room.removed_at.is_(None)))
     if clash is not None and (room is None or clash != room.id):
@@ -137,6 +139,7 @@ def save_room(
             db.session.add(target)
         target.name = name
         target.capacity = capacity
+        target.tables = tables
         target.features = sorted({f.strip().lower() for f in features if f.strip()})
         target.unavailable = [slots[i] for i in unavailable_slot_ids if i in slots]
 
@@ -266,3 +269,16 @@ def set_role(event: Event, user: User, role: str) -> None:
             raise ServiceError(_("An admin's role is changed by another admin, not here."))
         membership.role = role
     log.info("user %s is now %s of %s", user_id, role, event.slug)
+
+
+def save_formats(event: Event, settings: dict, confirmed: bool = False) -> Impact:
+    """How each format runs (at tables, how many runs by default). Sessions that no longer fit
+    where they are leave the next draft, once seen and confirmed."""
+    clean = {name: {"at_table": bool(v.get("at_table")), "runs": max(1, min(10, int(v.get("runs", 1))))}
+             for name, v in settings.items() if name in event.formats}
+    event_id = event.id
+
+    def change():
+        db.session.get(Event, event_id).format_settings = clean
+
+    return apply_change(event, change, confirmed)

@@ -203,3 +203,27 @@ class FixedItem:
 def fixed_items(frame: Frame) -> list[FixedItem]:
     main = frame.main_room()
     return [FixedItem(s, frame.plenaries.get(s.id, main)) for s in frame.slots if s.kind in ("plenary", "break")]
+
+
+@dataclass
+class TableRows:
+    slot: SlotView
+    items: list[Item]
+
+
+def table_plan(frame: Frame, items: list[Item]) -> list[tuple[RoomView, TableRows]]:
+    """For the venue: each hall and slot with its sessions at tables, by table number."""
+    cells: dict[tuple[int, int], list[Item]] = defaultdict(list)
+    for it in items:
+        if it.table:
+            for s in it.slots:
+                cells[(it.room.id, s.id)].append(it)
+    out = []
+    for room in frame.rooms:
+        if not room.tables:
+            continue
+        for slot in frame.slots:
+            here = cells.get((room.id, slot.id))
+            if here:
+                out.append((room, TableRows(slot, sorted(here, key=lambda it: it.table))))
+    return out

@@ -32,6 +32,8 @@ class ProposalData:
     max_group: int | None
     unavailable_slot_ids: list[int]
     visibility: str
+    prefer_slot_ids: tuple[int, ...] = ()  # slots its people prefer, and why
+    prefer_reason: str = ""
 
 
 def room_features(event: Event) -> list[str]:
@@ -71,6 +73,8 @@ def proposal_problems(event: Event, data: ProposalData) -> dict[str, str]:
                                n=data.length)
     if data.visibility not in ("public", "participants"):
         problems["visibility"] = _("Choose who may see the proposal.")
+    if set(data.prefer_slot_ids) & set(data.unavailable_slot_ids):
+        problems["prefer"] = _("A slot cannot be both preferred and impossible.")
     return problems
 
 
@@ -92,6 +96,8 @@ def _apply(proposal: Proposal, event: Event, data: ProposalData) -> dict:
     proposal.needs = sorted({n.strip().lower() for n in data.needs if n.strip()})
     proposal.max_group = data.max_group
     proposal.unavailable = [slots[i] for i in data.unavailable_slot_ids if i in slots]
+    proposal.preferred = [slots[i] for i in data.prefer_slot_ids if i in slots and slots[i].kind == "open"]
+    proposal.prefer_reason = data.prefer_reason.strip() if proposal.preferred else ""
     return changes
 
 
@@ -151,6 +157,50 @@ def update_proposal(proposal: Proposal, user: User, data: ProposalData) -> None:
             proposal.revised_at = utcnow()
             db.session.add(ProposalRevision(proposal_id=proposal.id, at=proposal.revised_at, changes=changes))
             touch_event(proposal.event)
+        db.session.flush()
+        if proposal.status == "accepted":
+            carry_into_next_draft(proposal.event)
+
+
+def runs_allowed(proposal: Proposal) -> int:
+    """How many times the session may run: as the facilitators set it, else as its format says
+    (once when it lasts more than a slot)."""
+    if proposal.length != 1:
+        return 1
+    if proposal.runs:
+        return proposal.runs
+    return int((proposal.event.format_settings or {}).get(proposal.format, {}).get("runs", 1))
+
+
+def at_table(proposal: Proposal) -> bool:
+    return bool((proposal.event.format_settings or {}).get(proposal.format, {}).get("at_table"))
+
+
+def set_scheduling(proposal: Proposal, runs: int | None, after_id: int | None) -> None:
+    """The facilitators' say on how a session is scheduled: how many runs it may have (None: its
+    format's default), and the session it follows (part 2 after part 1)."""
+    if runs is not None and not 1 <= runs <= 10:
+        raise ServiceError(_("Give how many times, 1 to 10."), "runs")
+    if runs is not None and runs > 1 and proposal.length != 1:
+        raise ServiceError(_("A session longer than one slot runs once."), "runs")
+    after = None
+    if after_id:
+        after = db.session.get(Proposal, after_id)
+        if after is None or after.event_id != proposal.event_id or after.id == proposal.id:
+            raise ServiceError(_("Choose another session of this event."), "after")
+        seen, step = {proposal.id}, after
+        while step is not None:  # part 1 must not itself come after part 2
+            if step.id in seen:
+                raise ServiceError(_("'%(title)s' already comes after this session.", title=after.title), "after")
+            seen.add(step.id)
+            step = step.after
+    from .schedule import carry_into_next_draft
+
+    proposal_id = proposal.id
+    with transaction():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.runs = runs
+        proposal.after_id = after.id if after is not None else None
         db.session.flush()
         if proposal.status == "accepted":
             carry_into_next_draft(proposal.event)

@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import scheduling
 from ..extensions import db
-from ..models import Event, Facilitation, Proposal, ScheduleVersion, Slot, Vote
+from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Slot, Vote
 from ..reasons import describe
 from .frames import Frame, Item, frame_of, items_of
 
@@ -24,6 +24,8 @@ class SessionReport:
     free_voters: int  # voters not busy elsewhere (their own session, a plenary)
     clashing: int  # of those, how many also want another session at the same time
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # series order, kept preferences
+    chosen: int = 0  # people who chose this run in their agenda (a session that runs more than once)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Review:
     unscheduled: list[Proposal]
     reasons: list[str]
     can_publish: bool
+    runs_allowed: dict[int, int] = field(default_factory=dict)  # proposal id → runs it may have
 
     def cells(self) -> dict[tuple[int, int], list[Item]]:
         """(slot id, room id) → the runs there (several at the tables of a hall)."""
@@ -58,8 +61,13 @@ class Review:
         return out
 
 
-def reports_of(event: Event, items: list[Item]) -> list[SessionReport]:
+def reports_of(event: Event, items: list[Item], tz=None) -> list[SessionReport]:
+    tz = tz or event.tz
     ids = {it.proposal.id for it in items}
+    chosen: dict[tuple[int, int], int] = dict(
+        ((pid, sid), n) for pid, sid, n in db.session.execute(
+            select(AgendaChoice.proposal_id, AgendaChoice.slot_id, func.count()).where(
+                AgendaChoice.proposal_id.in_(ids or {0})).group_by(AgendaChoice.proposal_id, AgendaChoice.slot_id)))
     votes: dict[int, list[int]] = defaultdict(list)
     mine_votes: dict[int, set[int]] = defaultdict(set)
     for user_id, proposal_id in db.session.execute(select(Vote.user_id, Vote.proposal_id).join(Proposal).where(
@@ -95,8 +103,36 @@ def reports_of(event: Event, items: list[Item]) -> list[SessionReport]:
         if it.proposal.max_group and n > it.proposal.max_group:
             warnings.append(_("%(votes)d votes for a group of at most %(most)d.", votes=n,
                               most=it.proposal.max_group))
-        reports.append(SessionReport(it, n, it.room.capacity, free, clashing, warnings))
+        report = SessionReport(it, n, it.room.capacity, free, clashing, warnings)
+        _series_and_preferences(report, it, items, tz)
+        if len(it.runs) > 1:
+            report.chosen = chosen.get((pid, it.first_slot.id), 0)
+        reports.append(report)
     return reports
+
+
+def _series_and_preferences(report: SessionReport, it: Item, items: list[Item], tz) -> None:
+    """Part 2 after part 1, and the times its people prefer, in words."""
+    from ..dates import span, when
+
+    p = it.proposal
+    if p.after_id:
+        before = [x for x in items if x.proposal.id == p.after_id]
+        if before:
+            report.notes.append(_("Part 2: after '%(title)s' (%(when)s).", title=before[0].proposal.title,
+                                  when=when(before[-1].start, tz, "short_day_time")))
+        else:
+            report.notes.append(_("Part 2 of '%(title)s', which is not in this version.",
+                                  title=p.after.title if p.after else ""))
+    if p.preferred:
+        wanted = ", ".join(f"{when(s.start, tz, 'short_day')} {span(s.start, s.end, tz)}" for s in p.preferred)
+        if it.first_slot.id in {s.id for s in p.preferred}:
+            report.notes.append(_("At a time its people prefer."))
+        elif p.prefer_reason:
+            report.warnings.append(_("Its people prefer %(slots)s (“%(reason)s”); this run is at another time.",
+                                     slots=wanted, reason=p.prefer_reason))
+        else:
+            report.warnings.append(_("Its people prefer %(slots)s; this run is at another time.", slots=wanted))
 
 
 def diff(after: list[Item], before: list[Item]) -> Diff:
@@ -138,11 +174,14 @@ def review_version(event: Event, version: ScheduleVersion) -> Review:
         Proposal.event_id == event.id, Proposal.status == "accepted", Proposal.id.not_in(placed or {0}))
         .order_by(Proposal.title)))
     newest = scheduling.newest_version(event)
+    from .proposals import runs_allowed
+
     return Review(
-        version=version, frame=frame, items=items, reports=reports_of(event, items), diff=changes,
+        version=version, frame=frame, items=items, reports=reports_of(event, items, frame.tz), diff=changes,
         against=against, published=published, unscheduled=unscheduled,
         reasons=[describe(r, event) for r in version.reasons],
-        can_publish=version.status == "draft" and newest is not None and newest.id == version.id)
+        can_publish=version.status == "draft" and newest is not None and newest.id == version.id,
+        runs_allowed={it.proposal.id: runs_allowed(it.proposal) for it in items})
 
 
 def now_slot_of(version: ScheduleVersion) -> Slot | None:

@@ -245,24 +245,40 @@ def _key(built, proposal_id: int) -> str:
     return key
 
 
+def _free_table(built, placed: dict, key: str, slot_key: str, room_key: str) -> int | None:
+    """The lowest table of a hall that no other run holds in that slot (None when it is full)."""
+    hall = next((r for r in built.problem.rooms if r.id == room_key), None)
+    if hall is None or not hall.tables:
+        return None
+    taken = {t for k, runs in placed.items() if k != key for s, r, t in runs if s == slot_key and r == room_key}
+    return next((n for n in range(1, hall.tables + 1) if n not in taken), None)
+
+
 def move_session(version: ScheduleVersion, proposal_id: int, slot: Slot, room, table: int | None = None,
-                 from_slot_id: int | None = None) -> None:
-    """Move one run of a session (the one starting at `from_slot_id`, or its only run) or place it."""
+                 from_slot_id: int | None = None, another_run: bool = False) -> None:
+    """Move one run of a session (the one starting at `from_slot_id`, or its only run), place it,
+    or (`another_run`) add a run. A table session without a table given gets the lowest free one."""
 
     def change(placed, pinned, built):
         key = _key(built, proposal_id)
         if key in pinned:
             raise ServiceError(_("This session is pinned: unpin it before moving it."))
         runs = placed.get(key, [])
-        target = (built.slot_key[slot.id], built.room_key[room.id], table)
+        slot_key, room_key = built.slot_key[slot.id], built.room_key[room.id]
+        session = next(s for s in built.problem.sessions if s.id == key)
+        number = table
+        if number is None and session.at_table:
+            number = _free_table(built, placed, key, slot_key, room_key)
         origin = built.slot_key.get(from_slot_id) if from_slot_id else None
-        if origin is not None:
+        if another_run:
+            pass
+        elif origin is not None:
             runs = [r for r in runs if r[0] != origin]
         elif len(runs) > 1:
             raise ServiceError(_("This session runs more than once: choose which run to move."))
         else:
             runs = []
-        placed[key] = [*runs, target]
+        placed[key] = [*runs, (slot_key, room_key, number)]
 
     _apply_edit(version, change)
 
@@ -301,6 +317,8 @@ def set_pinned(version: ScheduleVersion, proposal_id: int, pinned: bool) -> None
         runs = [a for a in version.assignments if a.proposal_id == proposal_id]
         if not runs:
             raise ServiceError(_("Only a scheduled session can be pinned."))
+        if pinned and len(runs) > 1:
+            raise ServiceError(_("A session that runs more than once cannot be pinned: move its runs by hand."))
         for a in runs:
             a.pinned = pinned
 
