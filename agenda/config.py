@@ -32,6 +32,9 @@ class Defaults:
     # A login lasts until two days without a visit, and two weeks at most.
     SESSION_IDLE_TIMEOUT = 2 * 24 * 3600
     SESSION_ABSOLUTE_TIMEOUT = 14 * 24 * 3600
+    # The solver's pace in people rescored per second of a run's time limit (None: the solver's
+    # default, measured on 2 cores); a slower machine may lower it to keep within the limit.
+    SOLVER_WORK_PER_SECOND: int | None = None
     # E-mail: over SMTP when MAIL_SERVER is set, else written to the instance folder's outbox/.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587

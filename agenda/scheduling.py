@@ -395,8 +395,14 @@ def rewrite_assignments(version: ScheduleVersion, built: Built, placed: dict[str
 
 
 def solve_event(built: Built, time_limit: float, progress=None, stop=None) -> solver.Solution:
+    from flask import current_app
+
+    # The search's pace (people rescored per second of the limit): the solver's own unless
+    # configured (the tests use a lighter one: a schedule as valid, sooner).
+    pace = current_app.config.get("SOLVER_WORK_PER_SECOND")
+    work = int(time_limit * 0.85 * pace) if pace else None
     return solver.solve(built.problem, solver.Options(time_limit=time_limit, workers=1, seed=0,
-                                                       progress=progress, stop=stop))
+                                                       progress=progress, stop=stop, work=work))
 
 
 def export_instance(built: Built) -> dict:

@@ -16,6 +16,9 @@ from agenda.models import Event, Membership, User
 from agenda.security import hash_password
 
 PASSWORD = "correct horse battery"
+# A lighter search for the app's tests (about a sixth of the solver's own pace): the schedules
+# are as valid, the suite is faster. The solver's own tests use its pace.
+LIGHT_SOLVER = 50_000
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count(1)
 _hash_cache: dict[str, str] = {}
@@ -56,6 +59,7 @@ def app(tmp_path, monkeypatch):
         "SESSION_COOKIE_SECURE": False,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "BASE_URL": "http://agenda.test",
+        "SOLVER_WORK_PER_SECOND": LIGHT_SOLVER,
     })
     app.test_client_class = FreshContextClient
     with app.app_context():
@@ -218,3 +222,97 @@ def outbox(app) -> list:
     folder = Path(app.instance_path) / "outbox"
     return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
+
+
+# The test world (tests/world.py) is built once per database kind and copied for each test
+# that needs it: a SQLite file copy, a PostgreSQL database made from it as a template.
+
+WORLD_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False,
+                "BASE_URL": "http://agenda.test", "SOLVER_WORK_PER_SECOND": LIGHT_SOLVER,
+                "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
+
+
+def _build_world_database(url: str, instance) -> dict:
+    from flask_migrate import upgrade
+
+    from .world import build_world
+
+    before = os.environ.get("AGENDA_INSTANCE_PATH")
+    os.environ["AGENDA_INSTANCE_PATH"] = str(instance)
+    try:
+        app = create_app({**WORLD_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+            values = dict(build_world().values)
+            _db.session.remove()
+            _db.engine.dispose()
+    finally:
+        if before is None:
+            os.environ.pop("AGENDA_INSTANCE_PATH", None)
+        else:
+            os.environ["AGENDA_INSTANCE_PATH"] = before
+    return values
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory):
+    """kind → (how to make a fresh copy, the world's URL values); built on first use."""
+    made: dict = {}
+    admin = None
+
+    def get(kind: str):
+        nonlocal admin
+        if kind not in made:
+            folder = tmp_path_factory.mktemp(f"world-{kind}")
+            if kind == "sqlite":
+                values = _build_world_database(f"sqlite:///{folder / 'world.sqlite'}", folder / "instance")
+                made[kind] = (folder / "world.sqlite", values)
+            else:
+                name = f"agenda_world_{uuid.uuid4().hex[:10]}"
+                admin = admin or create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                                               isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                values = _build_world_database(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+                                               folder / "instance")
+                made[kind] = (name, values)
+        return made[kind]
+
+    yield get
+    if admin is not None:
+        with admin.connect() as conn:
+            for kind, (name, _values) in made.items():
+                if kind == "postgresql":
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def world_copy(world_template, tmp_path):
+    """A fresh copy of the test world: copy(kind) → (database URL, URL values)."""
+    import shutil
+
+    made = []
+
+    def copy(kind: str = "sqlite"):
+        source, values = world_template(kind)
+        if kind == "sqlite":
+            target = tmp_path / f"world-{len(made)}.sqlite"
+            shutil.copyfile(source, target)
+            return f"sqlite:///{target}", values
+        need(postgres_ready(), "no PostgreSQL server at 127.0.0.1:5432")
+        name = f"agenda_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        admin.dispose()
+        made.append(name)
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", values
+
+    yield copy
+    if made:
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -273,7 +273,8 @@ def test_hand_edits_move_swap_pin_and_refusals(fac, demo):
 
 def test_a_valid_move_updates_the_figures(fac, demo):
     version, placed = edit_fixture(demo)
-    target = next(a for a in version.assignments if a.proposal.length == 1 and not a.proposal.needs)
+    target = next(a for a in version.assignments if a.proposal.length == 1 and not a.proposal.needs
+                  and a.table is None and sum(b.proposal_id == a.proposal_id for b in version.assignments) == 1)
     taken = {(b.slot_id, b.room_id) for a in version.assignments for b in a.bookings}
     free_cells = [(s, r) for s in demo.slots if s.kind == "open" for r in demo.rooms
                   if (s.id, r.id) not in taken and s not in r.unavailable and s.id != target.slot_id]

@@ -2,9 +2,9 @@
 nothing half-written."""
 
 import logging
+from types import SimpleNamespace
 
 import pytest
-from flask_migrate import upgrade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -13,8 +13,8 @@ from agenda import create_app
 from agenda.extensions import db
 from agenda.models import Assignment, RoomBooking, ScheduleVersion, SolveRun
 
-from .conftest import DEMO_PASSWORD, FreshContextClient, need, postgres_ready
-from .world import EMAILS, build_world
+from .conftest import DEMO_PASSWORD, WORLD_CONFIG, FreshContextClient, need, postgres_ready
+from .world import EMAILS
 
 EVENT = ["name", "timezone", "first_day", "last_day", "languages", "formats", "default_locale", "proposals_open",
          "voting_open", "invite_code", "confirmed"]
@@ -67,22 +67,17 @@ VALUES = st.one_of(TEXT, st.lists(TEXT, min_size=2, max_size=3))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def fuzz_app(request, tmp_path, monkeypatch):
+def fuzz_app(request, tmp_path, monkeypatch, world_copy):
     monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "instance"))
     if request.param == "postgresql":
         need(postgres_ready(), "no PostgreSQL server at 127.0.0.1:5432")
-        url = request.getfixturevalue("postgres_database")
-    else:
-        url = f"sqlite:///{tmp_path / 'fuzz.sqlite'}"
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-                      "SQLALCHEMY_DATABASE_URI": url, "BASE_URL": "http://agenda.test", "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1, "LOGIN_LIMIT_ACCOUNT": 10**6,
-                      "LOGIN_LIMIT_ADDRESS": 10**6, "REGISTER_LIMIT_ADDRESS": 10**6, "RESET_LIMIT_ADDRESS": 10**6})
+    url, values = world_copy(request.param)
+    app = create_app({**WORLD_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "LOGIN_LIMIT_ACCOUNT": 10**6,
+                      "LOGIN_LIMIT_ADDRESS": 10**6, "REGISTER_LIMIT_ADDRESS": 10**6, "RESET_LIMIT_ADDRESS": 10**6,
+                      "RESET_LIMIT_ACCOUNT": 10**6})
     app.test_client_class = FreshContextClient
     with app.app_context():
-        upgrade()
-        world = build_world()
-        yield app, world
+        yield app, SimpleNamespace(values=values)
         db.session.remove()
         db.engine.dispose()
 

@@ -1,6 +1,7 @@
 """Every route × every kind of caller, against the one permission table; CSRF on every POST route."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -8,8 +9,8 @@ from agenda import create_app
 from agenda.extensions import db
 from agenda.permissions import PERMISSIONS
 
-from .conftest import DEMO_PASSWORD
-from .world import EMAILS, ROLES, build_world
+from .conftest import DEMO_PASSWORD, WORLD_CONFIG
+from .world import EMAILS, ROLES
 
 MEMBERS = {"participant", "other participant", "co-facilitator", "facilitator", "admin"}
 STAFF = {"facilitator", "admin"}
@@ -35,6 +36,23 @@ ALLOWED = {
     "announcement.post": STAFF,
     "notes.edit": {"participant", "co-facilitator"} | STAFF,
 }
+
+
+@pytest.fixture
+def world_app(world_copy, tmp_path, monkeypatch):
+    """The app on a fresh copy of the test world; the world's URL values, and a placed session."""
+    from agenda import scheduling
+    from agenda.models import Event
+
+    monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "instance"))
+    url, values = world_copy("sqlite")
+    app = create_app({**WORLD_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        event = db.session.scalar(__import__("sqlalchemy").select(Event).where(Event.slug == values["slug"]))
+        placed = next(a.proposal_id for a in scheduling.published_version(event).assignments)
+        yield app, SimpleNamespace(values=values, placed=placed)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_the_table_of_expectations_covers_every_permission():
@@ -71,9 +89,9 @@ def login_as(app, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_route_answers_as_the_permission_table_says(app, role):
-    world = build_world()
-    placed = next(a.proposal_id for a in __import__("agenda").scheduling.published_version(world.event).assignments)
+def test_every_route_answers_as_the_permission_table_says(world_app, role):
+    app, world = world_app
+    placed = world.placed
     client = login_as(app, role)
     checked, unlisted, wrong = 0, [], []
     for rule, method in routes(app):
@@ -102,8 +120,8 @@ def test_every_route_answers_as_the_permission_table_says(app, role):
     assert checked > 45
 
 
-def test_anonymous_visitors_and_participants_reach_no_set_up_or_facilitator_page(app):
-    world = build_world()
+def test_anonymous_visitors_and_participants_reach_no_set_up_or_facilitator_page(world_app):
+    app, world = world_app
     for role in ("anonymous", "participant", "facilitator of another event"):
         client = login_as(app, role)
         for rule, method in routes(app):
@@ -114,28 +132,28 @@ def test_anonymous_visitors_and_participants_reach_no_set_up_or_facilitator_page
                     assert role == "anonymous" and response.headers["Location"].startswith("/login")
 
 
-@pytest.fixture
-def csrf_app(tmp_path, monkeypatch):
+def test_every_post_route_refuses_a_request_without_its_csrf_token(world_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "SESSION_COOKIE_SECURE": False, "BASE_URL": "http://agenda.test",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'csrf.sqlite'}"})
+    url, values = world_copy("sqlite")
+    app = create_app({**WORLD_CONFIG, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
+        try:
+            refuses_without_token(app, values)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
-def test_every_post_route_refuses_a_request_without_its_csrf_token(csrf_app):
-    app = csrf_app
-    world = build_world()
+def refuses_without_token(app, values):
+    from sqlalchemy import func, select
+
+    from agenda.models import Proposal, ScheduleVersion, SolveRun
+
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert client.post("/login", data={"email": EMAILS["admin"], "password": DEMO_PASSWORD,
                                        "csrf_token": token}).status_code == 302
-    from sqlalchemy import func, select
-
-    from agenda.models import Proposal, ScheduleVersion, SolveRun
 
     def state():
         return (db.session.scalar(select(func.count(SolveRun.id))),
@@ -148,7 +166,7 @@ def test_every_post_route_refuses_a_request_without_its_csrf_token(csrf_app):
     for rule, method in routes(app):
         if method != "POST":
             continue
-        path = url_for_rule(rule, world.values, world.proposal.id)
+        path = url_for_rule(rule, values, values["proposal_id"])
         response = client.post(path, data={"confirmed": "1", "want": "1", "time_limit": "5", "title": "x"})
         assert response.status_code == 400, (path, response.status_code)
         assert "The form expired" in response.get_data(as_text=True)
