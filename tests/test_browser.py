@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -238,6 +239,8 @@ def test_every_page_fits_a_360_px_phone_in_three_languages(world_site, tmp_path)
 
     base, values = world_site
     too_wide = []
+    shots = Path(os.environ.get("SCREENSHOTS") or tmp_path / "screens-360")
+    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
@@ -252,12 +255,12 @@ def test_every_page_fits_a_360_px_phone_in_three_languages(world_site, tmp_path)
                         page.goto(base + path.format(**values))
                         width = page.evaluate("document.documentElement.scrollWidth")
                         assert page.evaluate("document.documentElement.lang") == lang
+                        # Every page as a phone shows it, kept with the test run (SCREENSHOTS=dir keeps them).
+                        name = re.sub(r"[^a-z0-9]+", "-", path.format(**values).lower()).strip("-") or "home"
+                        who = email.split("@")[0] if email else "visitor"
+                        page.screenshot(path=str(shots / f"{lang}-{who}-{name}.png"), full_page=True)
                         if width > 360:
-                            too_wide.append((lang, path, width))
-                            page.screenshot(path=str(tmp_path / f"wide-{lang}-{len(too_wide)}.png"), full_page=True)
-                    if lang == "es" and email == "facilitator@example.org":
-                        page.goto(base + PAGES[email][8].format(**values))
-                        page.screenshot(path="/tmp/draft-360-es.png", full_page=True)
+                            too_wide.append((lang, path, width, f"{lang}-{who}-{name}.png"))
                     context.close()
         finally:
             browser.close()
