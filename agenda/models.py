@@ -543,17 +543,6 @@ class AgendaChoice(db.Model):
         return f"<AgendaChoice user={self.user_id} slot={self.slot_id} proposal={self.proposal_id}>"
 
 
-class AgendaSeen(db.Model):
-    """The published version a person last looked at, to tell them what changed since."""
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("schedule_version.id", ondelete="CASCADE"))
-
-    def __repr__(self) -> str:
-        return f"<AgendaSeen user={self.user_id} version={self.version_id}>"
-
-
 class CalendarToken(db.Model):
     """The secret in a personal calendar feed's address; a new one revokes the old."""
 
