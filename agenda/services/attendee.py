@@ -28,7 +28,7 @@ from ..models import (
     Vote,
 )
 from . import ServiceError
-from .frames import Frame, Item, SlotView, fixed_items, frame_of, items_of
+from .frames import Frame, Item, SlotView, fixed_items, frame_of, items_of, runs_by_proposal
 
 __all__ = ["Item", "fixed_items", "frame_of", "items_of"]
 
@@ -305,12 +305,8 @@ def changes_since(user, event: Event, version: ScheduleVersion, seen: tuple[int,
             Facilitation.user_id == user.id, Facilitation.state == "accepted")))
     frame = frame_of(version, event)
     tz = frame.tz
-    before, after = defaultdict(list), defaultdict(list)
-    if old.id != version.id:
-        for it in items_of(old):
-            before[it.proposal.id].append(it)
-    for it in items_of(version, frame):
-        after[it.proposal.id].append(it)
+    before = runs_by_proposal(items_of(old)) if old.id != version.id else {}
+    after = runs_by_proposal(items_of(version, frame))
     out: list[Change] = []
     for pid in sorted(mine):
         b, a = before.get(pid), after.get(pid)

@@ -200,6 +200,14 @@ class FixedItem:
         return self.slot.kind
 
 
+def runs_by_proposal(items: list[Item]) -> dict[int, list[Item]]:
+    """Proposal id → its runs, in the order given (time order from items_of)."""
+    out: dict[int, list[Item]] = {}
+    for it in items:
+        out.setdefault(it.proposal.id, []).append(it)
+    return out
+
+
 def fixed_items(frame: Frame) -> list[FixedItem]:
     main = frame.main_room()
     return [FixedItem(s, frame.plenaries.get(s.id, main)) for s in frame.slots if s.kind in ("plenary", "break")]

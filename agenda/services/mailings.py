@@ -19,7 +19,7 @@ from ..dates import when
 from ..extensions import db
 from ..models import Event, Facilitation, Notice, Proposal, ScheduleVersion, User, Vote
 from ..notices import notice_text
-from .frames import Item, items_of
+from .frames import Item, items_of, runs_by_proposal
 
 # Which notices also go by e-mail, under which of the choices in the profile.
 NOTICE_MAIL = {"invited": "invitations", "accepted": "decisions", "declined": "decisions", "merged": "decisions"}
@@ -109,12 +109,7 @@ def _place(runs: list[Item]) -> list[tuple]:
 
 def publish_changes(before: list[Item], after: list[Item]) -> dict[int, SessionChange]:
     """Proposal id → what this publish changed for it."""
-    b: dict[int, list[Item]] = defaultdict(list)
-    a: dict[int, list[Item]] = defaultdict(list)
-    for it in before:
-        b[it.proposal.id].append(it)
-    for it in after:
-        a[it.proposal.id].append(it)
+    b, a = runs_by_proposal(before), runs_by_proposal(after)
     out = {}
     for pid in set(a) | set(b):
         was, now = b.get(pid, []), a.get(pid, [])

@@ -13,7 +13,7 @@ from .. import scheduling
 from ..extensions import db
 from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Slot, Vote
 from ..reasons import describe
-from .frames import Frame, Item, frame_of, items_of
+from .frames import Frame, Item, frame_of, items_of, runs_by_proposal
 
 
 @dataclass
@@ -137,12 +137,7 @@ def _series_and_preferences(report: SessionReport, it: Item, items: list[Item], 
 
 def diff(after: list[Item], before: list[Item]) -> Diff:
     """Moved (from → to), new and removed sessions between two versions."""
-    b: dict[int, list[Item]] = defaultdict(list)
-    a: dict[int, list[Item]] = defaultdict(list)
-    for it in before:
-        b[it.proposal.id].append(it)
-    for it in after:
-        a[it.proposal.id].append(it)
+    b, a = runs_by_proposal(before), runs_by_proposal(after)
     out = Diff()
     for pid, runs in a.items():
         if pid not in b:
