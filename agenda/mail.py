@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from .db_tx import insert_ignore, transaction
 from .extensions import db
 from .models import Event, OutboxMessage, User, utcnow
+from .urls import base_url
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,6 @@ MAX_ATTEMPTS = 10
 def locale_for(user: User | None, event: Event | None = None) -> str:
     return (user.locale if user is not None and user.locale else None) or (
         event.default_locale if event is not None else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
 
 
 def reachable(user: User) -> bool:

@@ -17,6 +17,7 @@ from ..permissions import permission
 from ..services import ServiceError
 from ..services import announcements as svc
 from ..services.attendee import GUID_NAMESPACE
+from ..urls import absolute
 
 bp = Blueprint("announcements", __name__, url_prefix="/<slug>")
 
@@ -62,7 +63,6 @@ def expire(event, announcement_id):
 def atom(event):
     import uuid
 
-    from ..schedule.views import absolute
 
     ns = "http://www.w3.org/2005/Atom"
     ET.register_namespace("", ns)

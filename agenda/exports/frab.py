@@ -64,7 +64,7 @@ class Entry:
             self.type = self.track = p.format
             self.language = p.language
             self.abstract = self.description = p.description
-            self.url = f"{base_url}{event.slug}/schedule/sessions/{p.id}"
+            self.url = f"{base_url}/{event.slug}/schedule/sessions/{p.id}"
             self.persons = [(u.display_name, person_guid(event, u.id)) for u in p.facilitators]
             self.slug = _slug(event, str(p.id) if run == 0 else f"{p.id}r{run + 1}", p.title)
         else:
@@ -77,7 +77,7 @@ class Entry:
             self.type = self.track = fixed.kind
             self.language = ""
             self.abstract = self.description = ""
-            self.url = f"{base_url}{event.slug}/schedule"
+            self.url = f"{base_url}/{event.slug}/schedule"
             self.persons = []
             self.slug = _slug(event, f"slot{s.id}", self.title)
         self.table = item.table if item is not None else None
@@ -126,7 +126,7 @@ def schedule_json(event: Event, frame: Frame, version_label: str, items: list[It
     conference["rooms"] = [{"name": r.name, "guid": room_guid(event, r), "capacity": r.capacity}
                            for r in _rooms(frame, entries)]
     conference["days"] = days
-    return {"schedule": {"version": version_label, "base_url": f"{base_url}{event.slug}/schedule/",
+    return {"schedule": {"version": version_label, "base_url": f"{base_url}/{event.slug}/schedule/",
                          "conference": conference}}
 
 
@@ -152,7 +152,7 @@ def schedule_xml(event: Event, frame: Frame, version_label: str, items: list[Ite
     c = _conference(event, frame)
     for tag, value in [("acronym", c["acronym"]), ("title", c["title"]), ("start", c["start"]), ("end", c["end"]),
                        ("days", str(c["daysCount"])), ("timeslot_duration", "00:15"),
-                       ("base_url", f"{base_url}{event.slug}/schedule/"), ("time_zone_name", frame.timezone)]:
+                       ("base_url", f"{base_url}/{event.slug}/schedule/"), ("time_zone_name", frame.timezone)]:
         ET.SubElement(conference, tag).text = value
     for index, day, start, end, todays in _days(event, frame, entries):
         day_el = ET.SubElement(root, "day", index=str(index), date=day.isoformat(), start=_iso(start), end=_iso(end))

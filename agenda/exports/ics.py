@@ -72,7 +72,7 @@ def _session_event(event: Event, item: Item, frame: Frame, stamp: datetime, hist
             when(o.start, tz, "weekday_time") for o in item.other_runs)))
     ev.add("description", "\n".join(x for x in lines if x))
     ev.add("categories", [p.format])
-    ev.add("url", f"{base_url}{event.slug}/schedule/sessions/{p.id}")
+    ev.add("url", f"{base_url}/{event.slug}/schedule/sessions/{p.id}")
     if cancelled:
         ev.add("status", "CANCELLED")
     else:

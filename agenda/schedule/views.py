@@ -4,7 +4,7 @@ import hashlib
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,6 +19,7 @@ from ..permissions import permission
 from ..services import ServiceError
 from ..services import attendee as svc
 from ..services.announcements import current_announcements
+from ..urls import absolute, base_url
 
 bp = Blueprint("schedule", __name__, url_prefix="/<slug>")
 
@@ -54,15 +55,6 @@ def _conditional(response: Response, event, version, private: bool = False) -> R
         response.cache_control.public = True
         response.cache_control.max_age = 60
     return response.make_conditional(request)
-
-
-def base_url() -> str:
-    """Absolute URLs come from the configured address, never from the request's Host header."""
-    return current_app.config["BASE_URL"].rstrip("/") + "/"
-
-
-def absolute(endpoint: str, **values) -> str:
-    return base_url().rstrip("/") + url_for(endpoint, **values)
 
 
 @bp.get("/schedule")

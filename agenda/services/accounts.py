@@ -5,7 +5,7 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -25,6 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..security import hash_password, verify_password
+from ..urls import absolute
 from . import ServiceError
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def request_password_reset(email: str) -> None:
                               expires_at=utcnow() + timedelta(hours=hours))
         db.session.add(reset)
         db.session.flush()
-        link = mail.base_url() + url_for("auth.reset", token=token)
+        link = absolute("auth.reset", token=token)
         mail.queue(f"reset:{reset.id}", user.email, "reset", lambda: _("Set a new password for agenda"),
                    user=user, link=link, hours=hours)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -19,6 +18,7 @@ from ..dates import when
 from ..extensions import db
 from ..models import Event, Facilitation, Notice, Proposal, ScheduleVersion, User, Vote
 from ..notices import notice_text
+from ..urls import absolute
 from .frames import Item, items_of, runs_by_proposal
 
 # Which notices also go by e-mail, under which of the choices in the profile.
@@ -51,8 +51,8 @@ def notify(user_ids, event_id: int, kind: str, proposal_id: int | None = None, *
         if topic is None or user is None or not user.wants_email(topic) or not mail.reachable(user):
             continue
         db.session.flush()
-        link = mail.base_url() + (url_for("proposals.show", slug=event.slug, proposal_id=proposal_id)
-                                  if proposal_id else url_for("events.home", slug=event.slug))
+        link = (absolute("proposals.show", slug=event.slug, proposal_id=proposal_id)
+                if proposal_id else absolute("events.home", slug=event.slug))
         mail.queue(f"notice:{notice.id}", user.email, "notice",
                    lambda n=notice: _subject(n.kind, n.params or {}, event), user=user, event=event,
                    text=lambda n=notice: notice_text(n), link=link)
@@ -64,7 +64,7 @@ def invite_by_email(proposal: Proposal, inviter: User, address: str) -> None:
     mail.queue(f"invite:{proposal.id}:{address}", address, "invitation",
                lambda: _subject("invited", {"title": proposal.title}, event), event=event,
                inviter=inviter.display_name, title=proposal.title, member=False,
-               link=mail.base_url() + url_for("events.home", slug=event.slug))
+               link=absolute("events.home", slug=event.slug))
 
 
 # After a publish
