@@ -11,6 +11,7 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..access import load_proposal, owned
+from ..enums import ActionStatus
 from ..extensions import db
 from ..forms import BaseForm, apply_field_error
 from ..models import ActionItem, Membership, User
@@ -95,8 +96,6 @@ def notes(event, proposal):
         flash(_("The notes are saved."), "success")
         return redirect(url_for("harvest.notes", slug=event.slug, proposal_id=proposal.id))
     status = StatusForm()
-    from ..enums import ActionStatus
-
     status.status.choices = [SelectChoice(s.value, s.label) for s in ActionStatus]
     return render_template("harvest/notes.html", event=event, proposal=proposal, form=form,
                            action_form=_action_form(event), status_form=status, editor_form=EditorForm(),

@@ -9,13 +9,12 @@ from sqlalchemy import func, select
 
 from ..access import get_by_id
 from ..db_tx import transaction
+from ..enums import ActionStatus, label
 from ..extensions import db
 from ..models import ActionItem, Event, Membership, NotesEditor, Proposal, SessionNotes, User, utcnow
 from ..permissions import member, staff
 from . import ServiceError
 from .content import touch_event
-
-STATUSES = ("open", "doing", "done")
 
 
 def can_edit_notes(user, proposal: Proposal) -> bool:
@@ -79,7 +78,7 @@ def add_action_item(proposal: Proposal, text: str, owner_id: int | None, owner_t
 
 
 def set_action_status(item: ActionItem, status: str) -> None:
-    if status not in STATUSES:
+    if status not in {s.value for s in ActionStatus}:
         raise ServiceError(_("Choose a status."))
     item_id, event = item.id, item.proposal.event
     with transaction():
@@ -118,17 +117,22 @@ class Entry:
 
 def harvest(event: Event, user, fmt: str = "", language: str = "", q: str = "") -> list[Entry]:
     """Every session with notes or action items that this person may read, filtered."""
-    with_notes = select(SessionNotes.proposal_id)
-    with_items = select(ActionItem.proposal_id)
-    proposals = db.session.scalars(select(Proposal).where(
-        Proposal.event_id == event.id, Proposal.id.in_(with_notes) | Proposal.id.in_(with_items))
-        .order_by(func.lower(Proposal.title))).all()
+    of_event = select(Proposal.id).where(Proposal.event_id == event.id)
+    # Two queries for the whole page, not two per session.
+    notes = {n.proposal_id: n for n in db.session.scalars(
+        select(SessionNotes).where(SessionNotes.proposal_id.in_(of_event)))}
+    items: dict[int, list[ActionItem]] = {}
+    for item in db.session.scalars(select(ActionItem).where(ActionItem.proposal_id.in_(of_event))
+                                   .order_by(ActionItem.created_at, ActionItem.id)):
+        items.setdefault(item.proposal_id, []).append(item)
+    proposals = db.session.scalars(select(Proposal).where(Proposal.id.in_(set(notes) | set(items)))
+                                   .order_by(func.lower(Proposal.title))).all()
     q = q.strip().lower()
     out = []
     for p in proposals:
         if not can_read_notes(user, p) or (fmt and p.format != fmt) or (language and p.language != language):
             continue
-        entry = Entry(p, notes_of(p), items_of(p))
+        entry = Entry(p, notes.get(p.id), items.get(p.id, []))
         text = " ".join([p.title, entry.notes.summary if entry.notes else "", *(i.text for i in entry.items)])
         if q and q not in text.lower():
             continue
@@ -141,8 +145,6 @@ def owner_name(item: ActionItem) -> str:
 
 
 def as_markdown(event: Event, entries: list[Entry]) -> str:
-    from ..enums import ActionStatus, label
-
     lines = [f"# {_('Harvest of %(event)s', event=event.name)}", ""]
     for e in entries:
         lines += [f"## {e.proposal.title}", ""]
@@ -169,6 +171,6 @@ def as_json(event: Event, entries: list[Entry]) -> dict:
     } for e in entries]}
 
 
-__all__ = ["STATUSES", "Entry", "add_action_item", "allow_editor", "as_json", "as_markdown", "can_edit_notes",
+__all__ = ["Entry", "add_action_item", "allow_editor", "as_json", "as_markdown", "can_edit_notes",
            "can_read_notes", "delete_action_item", "harvest", "items_of", "notes_of", "owner_name", "save_notes",
            "set_action_status"]
