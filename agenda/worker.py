@@ -16,11 +16,14 @@ from .services.schedule import claim_next_run, execute_run, reap_stale_runs
 
 log = logging.getLogger(__name__)
 
+PURGE_EVERY = 3600  # seconds: retention dates are days, no need to look on every poll
+
 
 def run_worker(poll: float = 1.0, once: bool = False, echo=print) -> None:
     """Run queued runs one after another; with `once`, stop when the queue is empty."""
     from .reasons import outcome
 
+    next_purge = 0.0
     while True:
         reaped = reap_stale_runs()
         if reaped:
@@ -28,8 +31,10 @@ def run_worker(poll: float = 1.0, once: bool = False, echo=print) -> None:
         sent = deliver_pending()
         if sent:
             echo(f"sent {sent} e-mail(s)")
-        for slug in purge_due():
-            echo(f"{slug}: retention date passed, personal data deleted")
+        if time.monotonic() >= next_purge:
+            for slug in purge_due():
+                echo(f"{slug}: retention date passed, personal data deleted")
+            next_purge = time.monotonic() + PURGE_EVERY
         run_id = claim_next_run()
         if run_id is not None:
             echo(f"run {run_id}: started")
