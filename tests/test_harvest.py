@@ -284,3 +284,19 @@ def test_deleting_an_action_item_asks_first(app, demo, host):
     assert db.session.scalar(select(func.count(ActionItem.id))) == 1
     client.post(f"{base}/items/{item.id}", data={"delete": "1", "confirmed": "1"})
     assert db.session.scalar(select(func.count(ActionItem.id))) == 0
+
+
+def test_a_declined_session_leaves_the_public_harvest(app, demo, host, fac):
+    proposal, client = host
+    slug, pid, title = demo.slug, proposal.id, proposal.title
+    client.post(f"/{slug}/sessions/{pid}/notes", data={"summary": "Our secret plan.", "links": "https://x.example"})
+    client.post(f"/{slug}/sessions/{pid}/notes/items", data={"text": "Call the mayor", "owner": "0"})
+    anon = app.test_client()
+    assert "Our secret plan." in page(anon.get(f"/{slug}/harvest"))  # shown while on offer
+    assert fac.post(f"/{slug}/proposals/{pid}/review/declined").status_code == 302
+    participant = client_for(app, "participant@example.org")
+    for who in (anon, participant):
+        for path in ("harvest", "harvest.md", "harvest.json"):
+            shown = page(who.get(f"/{slug}/{path}"))
+            assert title not in shown and "Our secret plan." not in shown and "Call the mayor" not in shown, path
+            assert "x.example" not in shown, path

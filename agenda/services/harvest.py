@@ -11,8 +11,9 @@ from ..access import get_by_id
 from ..db_tx import transaction
 from ..enums import ActionStatus, label
 from ..extensions import db
-from ..models import ActionItem, Event, Membership, NotesEditor, Proposal, SessionNotes, User, utcnow
-from ..permissions import member, staff
+from ..models import ActionItem, Assignment, Event, Membership, NotesEditor, Proposal, SessionNotes, User, utcnow
+from ..permissions import LISTED, member, staff
+from ..scheduling import published_version
 from . import ServiceError
 from .content import touch_event
 
@@ -115,9 +116,17 @@ class Entry:
         return [i for i in self.items if i.status != "done"]
 
 
+def _on_schedule(event: Event):
+    """The sessions the published schedule shows that are still on offer (a session declined or
+    withdrawn after its notes were written leaves the harvest with it)."""
+    version = published_version(event)
+    return select(Assignment.proposal_id).join(Proposal, Proposal.id == Assignment.proposal_id).where(
+        Assignment.version_id == (version.id if version is not None else None), Proposal.status.in_(LISTED))
+
+
 def harvest(event: Event, user, fmt: str = "", language: str = "", q: str = "") -> list[Entry]:
-    """Every session with notes or action items that this person may read, filtered."""
-    of_event = select(Proposal.id).where(Proposal.event_id == event.id)
+    """Every session of the published schedule with notes or action items that this person may read, filtered."""
+    of_event = _on_schedule(event)
     # Two queries for the whole page, not two per session.
     notes = {n.proposal_id: n for n in db.session.scalars(
         select(SessionNotes).where(SessionNotes.proposal_id.in_(of_event)))}
