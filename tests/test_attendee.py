@@ -3,6 +3,7 @@
 import gzip
 import html
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import icalendar
@@ -153,6 +154,27 @@ def test_ics_sequence_grows_when_a_session_changes(fac_client, demo):
     cal = icalendar.Calendar.from_ical(fac_client.get(f"/{demo.slug}/schedule.ics").data)
     event = next(e for e in cal.walk("VEVENT") if str(e["UID"]) == attendee.session_guid(demo, a.proposal_id))
     assert int(event["SEQUENCE"]) == 1
+
+
+def test_ics_sequence_grows_when_a_break_or_plenary_changes(client, demo):
+    first = publish_new(demo)
+    brk = next(s for s in demo.slots if s.kind == "break")
+    plenary = next(s for s in demo.slots if s.kind == "plenary")
+    before = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(
+        client.get(f"/{demo.slug}/schedule.ics").data).walk("VEVENT")}
+    assert int(before[attendee.slot_guid(demo, brk.id)]["SEQUENCE"]) == 0
+    brk.label, brk.end = "Tea in the garden", brk.end - timedelta(minutes=5)
+    db.session.commit()
+    second = publish_new(demo)
+    assert second.published_at > first.published_at
+    after = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(
+        client.get(f"/{demo.slug}/schedule.ics").data).walk("VEVENT")}
+    changed = after[attendee.slot_guid(demo, brk.id)]
+    assert str(changed["SUMMARY"]) == "Tea in the garden"
+    assert int(changed["SEQUENCE"]) == 1  # calendars take the new time and name
+    assert changed.decoded("LAST-MODIFIED") == second.published_at.replace(microsecond=0)
+    same = after[attendee.slot_guid(demo, plenary.id)]
+    assert int(same["SEQUENCE"]) == 0 and same.decoded("LAST-MODIFIED") == first.published_at.replace(microsecond=0)
 
 
 @pytest.fixture
