@@ -156,6 +156,37 @@ def test_ics_sequence_grows_when_a_session_changes(fac_client, demo):
     assert int(event["SEQUENCE"]) == 1
 
 
+def test_frab_exports_give_people_ids_one_text_per_session_and_the_recommended_fields(client, demo):
+    publish_new(demo)
+    xsd = etree.XMLSchema(etree.parse(str(SPEC / "schedule.xml.xsd")))
+    schema = json.loads((SPEC / "schema.json").read_text())
+    xml = etree.fromstring(client.get(f"/{demo.slug}/schedule.xml").data)
+    xsd.assertValid(xml)
+    base = f"http://agenda.test/{demo.slug}"
+    generator = xml.find("generator")
+    assert generator.get("name") == "agenda" and generator.get("version")
+    assert xml.findtext("url") == f"{base}/schedule.xml" and xml.findtext("conference/url") == f"{base}/schedule"
+    people = {(p.get("guid"), p.get("id")) for p in xml.iter("person")}
+    assert people and all(int(i) > 0 for _, i in people)
+    assert len({g for g, _ in people}) == len({i for _, i in people}) == len(people)  # one id per person
+    sessions = [e for e in xml.iter("event") if e.findtext("type") not in ("plenary", "break")]
+    assert sessions and all(e.findtext("feedback_url") == e.findtext("url") for e in sessions)
+    assert not [e.get("id") for e in xml.iter("event")
+                if e.findtext("abstract") and e.findtext("abstract") == e.findtext("description")]
+    data = json.loads(client.get(f"/{demo.slug}/schedule.json").data)
+    jsonschema.validate(data, schema)
+    assert data["generator"]["name"] == "agenda" and data["schedule"]["url"] == f"{base}/schedule.json"
+    assert data["schedule"]["conference"]["url"] == f"{base}/schedule"
+    events = [e for day in data["schedule"]["conference"]["days"] for room in day["rooms"].values() for e in room]
+    assert {(p["guid"], str(p["id"])) for e in events for p in e["persons"]} == people
+    assert not [e["id"] for e in events if e["abstract"] and e["abstract"] == e["description"]]
+    # The ids stay with the people in the next version.
+    publish_new(demo)
+    again = {p.get("guid"): p.get("id") for p in etree.fromstring(
+        client.get(f"/{demo.slug}/schedule.xml").data).iter("person")}
+    assert again and {(g, i) for g, i in again.items() if g in dict(people)} <= people
+
+
 def test_ics_sequence_grows_when_a_break_or_plenary_changes(client, demo):
     first = publish_new(demo)
     brk = next(s for s in demo.slots if s.kind == "break")
