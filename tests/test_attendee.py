@@ -231,6 +231,47 @@ def test_feeds_answer_conditional_requests(client, demo):
     assert client.get(f"/{demo.slug}/schedule.ics", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
 
 
+def _language_of(response) -> str:
+    """The language a page or the Atom feed was written in, as a reader sees it."""
+    body = response.get_data(as_text=True)
+    if response.mimetype == "application/atom+xml":
+        return etree.fromstring(response.data).findtext("{http://www.w3.org/2005/Atom}title")
+    return body.split('<html lang="', 1)[1][:2]
+
+
+def test_a_copy_in_one_language_is_never_confirmed_for_a_request_in_another(app, demo):
+    """As a standard HTTP cache revalidates: the stored copy's validators, the new request's language."""
+    version = publish_new(demo)
+    pid = next(a.proposal_id for a in version.assignments if a.proposal.visibility == "public")
+
+    def get(url, **headers):
+        return app.test_client().get(url, headers=headers)
+
+    for path in ("schedule", f"schedule/sessions/{pid}", "schedule/tables", "announcements.atom"):
+        url = f"/{demo.slug}/{path}"
+        copies = {lang: get(url, **{"Accept-Language": lang}) for lang in ("en", "es", "fr")}
+        assert len({_language_of(r) for r in copies.values()}) == 3, path
+        for lang, copy in copies.items():
+            assert copy.status_code == 200 and copy.cache_control.public, path
+            assert {"accept-language", "cookie"} <= {v.lower() for v in copy.vary}, path
+            etag, date = copy.headers["ETag"], copy.headers["Last-Modified"]
+            # The same language revalidates, by ETag or by date.
+            assert get(url, **{"Accept-Language": lang, "If-None-Match": etag}).status_code == 304, path
+            assert get(url, **{"Accept-Language": lang, "If-Modified-Since": date}).status_code == 304, path
+            for other in set(copies) - {lang}:
+                for validators in ({"If-None-Match": etag}, {"If-Modified-Since": date},
+                                   {"If-None-Match": etag, "If-Modified-Since": date}):
+                    answer = get(url, **{"Accept-Language": other, **validators})
+                    assert answer.status_code == 200, (path, lang, other, validators)
+                    assert _language_of(answer) == _language_of(copies[other]), (path, lang, other)
+        # The language chosen with the switcher (a cookie) counts as much as the browser's.
+        chooser = app.test_client()
+        chooser.set_cookie("lang", "es")
+        answer = chooser.get(url, headers={"Accept-Language": "en",
+                                           "If-Modified-Since": copies["en"].headers["Last-Modified"]})
+        assert answer.status_code == 200 and _language_of(answer) == _language_of(copies["es"]), path
+
+
 def test_personal_agenda_clash_choice_and_suggestions(app, demo):
     version = publish_new(demo)
     me = db.session.scalar(select(User).where(User.email == "participant@example.org"))
