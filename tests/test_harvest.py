@@ -81,6 +81,35 @@ def test_an_announcement_shows_on_the_schedule_now_and_agenda_and_in_the_atom_fe
     assert text in page(anon.get(f"/{slug}/announcements.atom"))
 
 
+def test_the_atom_feed_is_found_from_every_public_page_and_revalidates(app, demo, published, fac):
+    slug = demo.slug
+    pid = next(it.proposal.id for it in attendee.items_of(published) if it.proposal.visibility == "public")
+    fac.post(f"/{slug}/announcements", data={"text": "Doors open at 8.", "hours": "24"})
+    # Posted a minute ago: the next one is later by more than a date's one-second precision.
+    doors = db.session.scalar(select(Announcement))
+    doors.created_at -= timedelta(minutes=1)
+    demo.content_changed_at -= timedelta(minutes=1)
+    db.session.commit()
+    anon = app.test_client()
+    for path in ("", "schedule", f"schedule/sessions/{pid}", "schedule/tables", "now", "harvest", "proposals"):
+        found = etree.HTML(anon.get(f"/{slug}/{path}").data).xpath(
+            "//head/link[@rel='alternate'][@type='application/atom+xml']/@href")
+        assert found == [f"/{slug}/announcements.atom"], path
+    first = anon.get(f"/{slug}/announcements.atom")
+    feed = etree.fromstring(first.data)
+    [entry] = feed.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}link").get("href") == f"http://agenda.test/{slug}/schedule"
+    assert {"accept-language", "cookie"} <= {v.lower() for v in first.vary} and first.cache_control.public
+    etag, date = first.headers["ETag"], first.headers["Last-Modified"]
+    assert anon.get(f"/{slug}/announcements.atom", headers={"If-None-Match": etag}).status_code == 304
+    assert anon.get(f"/{slug}/announcements.atom", headers={"If-Modified-Since": date}).status_code == 304
+    # A new announcement: the reader's copy is stale, by ETag and by date.
+    fac.post(f"/{slug}/announcements", data={"text": "Lunch moved to 13:00.", "hours": "24"})
+    for validators in ({"If-None-Match": etag}, {"If-Modified-Since": date}):
+        fresh = anon.get(f"/{slug}/announcements.atom", headers=validators)
+        assert fresh.status_code == 200 and b"Lunch moved to 13:00." in fresh.data
+
+
 def test_an_announcement_disappears_when_it_expires(app, demo, published, fac):
     fac.post(f"/{demo.slug}/announcements", data={"text": "Lunch is late today.", "hours": "2"})
     participant = client_for(app, "participant@example.org")
