@@ -9,15 +9,19 @@ once; nothing else is kept between requests but these finished responses.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict
+from datetime import UTC, datetime
 from threading import Lock
 
 from flask import Flask, Response, g, request
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
 from .extensions import db
+from .i18n import LANGUAGES, PUBLIC_FEEDS
 from .models import Event
 
 CACHEABLE = {"schedule.index", "schedule.session", "schedule.tables", "schedule.schedule_ics", "schedule.schedule_xml",
@@ -69,12 +73,57 @@ def _key():
     state = _state(slug) if slug and len(slug) <= 64 else None
     if state is None:
         return None
-    from flask_babel import get_locale
-
     g.event_locale = state[5]  # the language choice may fall back on it (before the view knows the event)
     bucket = int(time.time() // HTML_SECONDS) if request.endpoint in ("schedule.index", "schedule.session") else 0
     return (request.full_path, str(get_locale()), "gzip" in request.headers.get("Accept-Encoding", ""),
             state[0], state[1], state[2], tuple(state[3] or ()), tuple(state[4] or ()), state[5], bucket)
+
+
+# HTTP validation by language. A page's language follows the request (the language cookie, the
+# browser's Accept-Language), so a copy in one language must never be confirmed as fresh for a
+# request in another: the ETag names the language, and so does Last-Modified, whose seconds
+# (counted from the epoch, modulo the number of languages) are the language's place in LANGUAGES.
+# A date taken from a copy in another language then never validates.
+
+
+def _language() -> str:
+    lang = str(get_locale())
+    return lang if lang in LANGUAGES else LANGUAGES[0]
+
+
+def language_stamp(moment: datetime, lang: str) -> datetime:
+    """The Last-Modified of a page in `lang`: at most 2×len(LANGUAGES) seconds before the change
+    (never in the future), its seconds marking the language."""
+    n, seconds = len(LANGUAGES), int(moment.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % n - n + LANGUAGES.index(lang), UTC)
+
+
+def _speaks(since: datetime, lang: str) -> bool:
+    return int(since.timestamp()) % len(LANGUAGES) == LANGUAGES.index(lang)
+
+
+def revalidate(response: Response) -> Response:
+    """304 when the client's copy is this response, in this language; If-None-Match decides when sent."""
+    environ = request.environ
+    since = request.if_modified_since
+    if since is not None and not _speaks(since, _language()):
+        environ = {k: v for k, v in environ.items() if k != "HTTP_IF_MODIFIED_SINCE"}
+    return response.make_conditional(environ)
+
+
+def conditional(response: Response, modified: datetime | None, public: bool) -> Response:
+    """Validators for a page or feed: an ETag from the bytes served and the language, Last-Modified
+    from the newest change it shows; Vary names what else chose the content."""
+    lang = _language()
+    response.set_etag(f"{lang}-{hashlib.sha256(response.get_data()).hexdigest()[:32]}")
+    if modified is not None:
+        response.last_modified = language_stamp(modified, lang)
+    if public:
+        response.cache_control.public = True
+        response.cache_control.max_age = 60
+    if request.endpoint not in PUBLIC_FEEDS:  # those speak the event's language, whoever asks
+        response.vary.update(("Accept-Language", "Cookie"))
+    return revalidate(response)
 
 
 def init_app(app: Flask) -> None:
@@ -94,7 +143,7 @@ def init_app(app: Flask) -> None:
             return None
         status, headers, body = entry
         g.cache_hit = True
-        return Response(body, status=status, headers=headers).make_conditional(request)
+        return revalidate(Response(body, status=status, headers=headers))
 
     def store(response):
         key = g.get("cache_key")

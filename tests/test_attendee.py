@@ -3,6 +3,7 @@
 import gzip
 import html
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import icalendar
@@ -155,6 +156,58 @@ def test_ics_sequence_grows_when_a_session_changes(fac_client, demo):
     assert int(event["SEQUENCE"]) == 1
 
 
+def test_frab_exports_give_people_ids_one_text_per_session_and_the_recommended_fields(client, demo):
+    publish_new(demo)
+    xsd = etree.XMLSchema(etree.parse(str(SPEC / "schedule.xml.xsd")))
+    schema = json.loads((SPEC / "schema.json").read_text())
+    xml = etree.fromstring(client.get(f"/{demo.slug}/schedule.xml").data)
+    xsd.assertValid(xml)
+    base = f"http://agenda.test/{demo.slug}"
+    generator = xml.find("generator")
+    assert generator.get("name") == "agenda" and generator.get("version")
+    assert xml.findtext("url") == f"{base}/schedule.xml" and xml.findtext("conference/url") == f"{base}/schedule"
+    people = {(p.get("guid"), p.get("id")) for p in xml.iter("person")}
+    assert people and all(int(i) > 0 for _, i in people)
+    assert len({g for g, _ in people}) == len({i for _, i in people}) == len(people)  # one id per person
+    sessions = [e for e in xml.iter("event") if e.findtext("type") not in ("plenary", "break")]
+    assert sessions and all(e.findtext("feedback_url") == e.findtext("url") for e in sessions)
+    assert not [e.get("id") for e in xml.iter("event")
+                if e.findtext("abstract") and e.findtext("abstract") == e.findtext("description")]
+    data = json.loads(client.get(f"/{demo.slug}/schedule.json").data)
+    jsonschema.validate(data, schema)
+    assert data["generator"]["name"] == "agenda" and data["schedule"]["url"] == f"{base}/schedule.json"
+    assert data["schedule"]["conference"]["url"] == f"{base}/schedule"
+    events = [e for day in data["schedule"]["conference"]["days"] for room in day["rooms"].values() for e in room]
+    assert {(p["guid"], str(p["id"])) for e in events for p in e["persons"]} == people
+    assert not [e["id"] for e in events if e["abstract"] and e["abstract"] == e["description"]]
+    # The ids stay with the people in the next version.
+    publish_new(demo)
+    again = {p.get("guid"): p.get("id") for p in etree.fromstring(
+        client.get(f"/{demo.slug}/schedule.xml").data).iter("person")}
+    assert again and {(g, i) for g, i in again.items() if g in dict(people)} <= people
+
+
+def test_ics_sequence_grows_when_a_break_or_plenary_changes(client, demo):
+    first = publish_new(demo)
+    brk = next(s for s in demo.slots if s.kind == "break")
+    plenary = next(s for s in demo.slots if s.kind == "plenary")
+    before = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(
+        client.get(f"/{demo.slug}/schedule.ics").data).walk("VEVENT")}
+    assert int(before[attendee.slot_guid(demo, brk.id)]["SEQUENCE"]) == 0
+    brk.label, brk.end = "Tea in the garden", brk.end - timedelta(minutes=5)
+    db.session.commit()
+    second = publish_new(demo)
+    assert second.published_at > first.published_at
+    after = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(
+        client.get(f"/{demo.slug}/schedule.ics").data).walk("VEVENT")}
+    changed = after[attendee.slot_guid(demo, brk.id)]
+    assert str(changed["SUMMARY"]) == "Tea in the garden"
+    assert int(changed["SEQUENCE"]) == 1  # calendars take the new time and name
+    assert changed.decoded("LAST-MODIFIED") == second.published_at.replace(microsecond=0)
+    same = after[attendee.slot_guid(demo, plenary.id)]
+    assert int(same["SEQUENCE"]) == 0 and same.decoded("LAST-MODIFIED") == first.published_at.replace(microsecond=0)
+
+
 @pytest.fixture
 def fac_client(app, demo):
     return client_for(app, "facilitator@example.org")
@@ -176,6 +229,47 @@ def test_feeds_answer_conditional_requests(client, demo):
         "Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}).status_code == 304
     publish_new(demo)
     assert client.get(f"/{demo.slug}/schedule.ics", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def _language_of(response) -> str:
+    """The language a page or the Atom feed was written in, as a reader sees it."""
+    body = response.get_data(as_text=True)
+    if response.mimetype == "application/atom+xml":
+        return etree.fromstring(response.data).findtext("{http://www.w3.org/2005/Atom}title")
+    return body.split('<html lang="', 1)[1][:2]
+
+
+def test_a_copy_in_one_language_is_never_confirmed_for_a_request_in_another(app, demo):
+    """As a standard HTTP cache revalidates: the stored copy's validators, the new request's language."""
+    version = publish_new(demo)
+    pid = next(a.proposal_id for a in version.assignments if a.proposal.visibility == "public")
+
+    def get(url, **headers):
+        return app.test_client().get(url, headers=headers)
+
+    for path in ("schedule", f"schedule/sessions/{pid}", "schedule/tables", "announcements.atom"):
+        url = f"/{demo.slug}/{path}"
+        copies = {lang: get(url, **{"Accept-Language": lang}) for lang in ("en", "es", "fr")}
+        assert len({_language_of(r) for r in copies.values()}) == 3, path
+        for lang, copy in copies.items():
+            assert copy.status_code == 200 and copy.cache_control.public, path
+            assert {"accept-language", "cookie"} <= {v.lower() for v in copy.vary}, path
+            etag, date = copy.headers["ETag"], copy.headers["Last-Modified"]
+            # The same language revalidates, by ETag or by date.
+            assert get(url, **{"Accept-Language": lang, "If-None-Match": etag}).status_code == 304, path
+            assert get(url, **{"Accept-Language": lang, "If-Modified-Since": date}).status_code == 304, path
+            for other in set(copies) - {lang}:
+                for validators in ({"If-None-Match": etag}, {"If-Modified-Since": date},
+                                   {"If-None-Match": etag, "If-Modified-Since": date}):
+                    answer = get(url, **{"Accept-Language": other, **validators})
+                    assert answer.status_code == 200, (path, lang, other, validators)
+                    assert _language_of(answer) == _language_of(copies[other]), (path, lang, other)
+        # The language chosen with the switcher (a cookie) counts as much as the browser's.
+        chooser = app.test_client()
+        chooser.set_cookie("lang", "es")
+        answer = chooser.get(url, headers={"Accept-Language": "en",
+                                           "If-Modified-Since": copies["en"].headers["Last-Modified"]})
+        assert answer.status_code == 200 and _language_of(answer) == _language_of(copies["es"]), path
 
 
 def test_personal_agenda_clash_choice_and_suggestions(app, demo):

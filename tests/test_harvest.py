@@ -4,9 +4,11 @@ retention date; people's own data."""
 import html
 import json
 from datetime import date, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from lxml import etree
+from markdown_it import MarkdownIt
 from sqlalchemy import func, select, update
 
 from agenda.extensions import db
@@ -77,6 +79,35 @@ def test_an_announcement_shows_on_the_schedule_now_and_agenda_and_in_the_atom_fe
     assert fac.post(f"/{slug}/announcements/{announcement.id}/expire").status_code == 302
     assert text not in page(anon.get(f"/{slug}/schedule"))
     assert text in page(anon.get(f"/{slug}/announcements.atom"))
+
+
+def test_the_atom_feed_is_found_from_every_public_page_and_revalidates(app, demo, published, fac):
+    slug = demo.slug
+    pid = next(it.proposal.id for it in attendee.items_of(published) if it.proposal.visibility == "public")
+    fac.post(f"/{slug}/announcements", data={"text": "Doors open at 8.", "hours": "24"})
+    # Posted a minute ago: the next one is later by more than a date's one-second precision.
+    doors = db.session.scalar(select(Announcement))
+    doors.created_at -= timedelta(minutes=1)
+    demo.content_changed_at -= timedelta(minutes=1)
+    db.session.commit()
+    anon = app.test_client()
+    for path in ("", "schedule", f"schedule/sessions/{pid}", "schedule/tables", "now", "harvest", "proposals"):
+        found = etree.HTML(anon.get(f"/{slug}/{path}").data).xpath(
+            "//head/link[@rel='alternate'][@type='application/atom+xml']/@href")
+        assert found == [f"/{slug}/announcements.atom"], path
+    first = anon.get(f"/{slug}/announcements.atom")
+    feed = etree.fromstring(first.data)
+    [entry] = feed.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}link").get("href") == f"http://agenda.test/{slug}/schedule"
+    assert {"accept-language", "cookie"} <= {v.lower() for v in first.vary} and first.cache_control.public
+    etag, date = first.headers["ETag"], first.headers["Last-Modified"]
+    assert anon.get(f"/{slug}/announcements.atom", headers={"If-None-Match": etag}).status_code == 304
+    assert anon.get(f"/{slug}/announcements.atom", headers={"If-Modified-Since": date}).status_code == 304
+    # A new announcement: the reader's copy is stale, by ETag and by date.
+    fac.post(f"/{slug}/announcements", data={"text": "Lunch moved to 13:00.", "hours": "24"})
+    for validators in ({"If-None-Match": etag}, {"If-Modified-Since": date}):
+        fresh = anon.get(f"/{slug}/announcements.atom", headers=validators)
+        assert fresh.status_code == 200 and b"Lunch moved to 13:00." in fresh.data
 
 
 def test_an_announcement_disappears_when_it_expires(app, demo, published, fac):
@@ -284,3 +315,91 @@ def test_deleting_an_action_item_asks_first(app, demo, host):
     assert db.session.scalar(select(func.count(ActionItem.id))) == 1
     client.post(f"{base}/items/{item.id}", data={"delete": "1", "confirmed": "1"})
     assert db.session.scalar(select(func.count(ActionItem.id))) == 0
+
+
+def test_a_declined_session_leaves_the_public_harvest(app, demo, host, fac):
+    proposal, client = host
+    slug, pid, title = demo.slug, proposal.id, proposal.title
+    client.post(f"/{slug}/sessions/{pid}/notes", data={"summary": "Our secret plan.", "links": "https://x.example"})
+    client.post(f"/{slug}/sessions/{pid}/notes/items", data={"text": "Call the mayor", "owner": "0"})
+    anon = app.test_client()
+    assert "Our secret plan." in page(anon.get(f"/{slug}/harvest"))  # shown while on offer
+    assert fac.post(f"/{slug}/proposals/{pid}/review/declined").status_code == 302
+    participant = client_for(app, "participant@example.org")
+    for who in (anon, participant):
+        for path in ("harvest", "harvest.md", "harvest.json"):
+            shown = page(who.get(f"/{slug}/{path}"))
+            assert title not in shown and "Our secret plan." not in shown and "Call the mayor" not in shown, path
+            assert "x.example" not in shown, path
+
+
+NOTES_PAYLOAD = """# A fake session heading
+<script>alert(1)</script>
+<img src=x onerror=alert(2)>
+<iframe src="https://evil.example"></iframe>
+[click me](javascript:alert(3)) ![x](javascript:alert(4)) <javascript:alert(5)>
+&lt;b&gt;not bold&lt;/b&gt; **not strong** `not code`
+
+    not a code block
+1. not a list
+> not a quote
+Not a heading either
+===
+- not an item
+---"""
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.hrefs, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.hrefs += [value for name, value in attrs if name == "href"]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_the_harvest_markdown_renders_what_people_wrote_as_text(app, demo, host):
+    proposal, client = host
+    slug, pid = demo.slug, proposal.id
+    proposal.title = "<b>Radio</b> ## & <img src=x onerror=alert(6)>"
+    db.session.commit()
+    client.post(f"/{slug}/sessions/{pid}/notes", data={"summary": NOTES_PAYLOAD, "links": "https://ok.example/a"})
+    client.post(f"/{slug}/sessions/{pid}/notes/items", data={"text": "<script>alert(7)</script> # [x](javascript:y)",
+                                                            "owner": "0", "owner_text": "<iframe>"})
+    # Links stored before links were checked: only web and mail addresses become links.
+    db.session.execute(update(SessionNotes).values(
+        links="javascript:alert(8)\nhttps://ok.example/a\nmailto:team@example.org\ndata:text/html,<script>"))
+    db.session.commit()
+    markdown = app.test_client().get(f"/{slug}/harvest.md").get_data(as_text=True)
+    rendered = _Tags()
+    rendered.feed(MarkdownIt("commonmark").render(markdown))
+    # Only the document's own structure: one title, one heading per session, its paragraphs, lists and links.
+    assert rendered.tags.count("h1") == 1 and rendered.tags.count("h2") == 1
+    assert set(rendered.tags) <= {"h1", "h2", "p", "strong", "ul", "li", "a"}, rendered.tags
+    assert rendered.tags.count("ul") == 2  # links and action items, nothing from the notes
+    assert sorted(rendered.hrefs) == ["https://ok.example/a", "mailto:team@example.org"]
+    text = "".join(rendered.text)
+    for shown in ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "# A fake session heading",
+                  "[click me](javascript:alert(3))", "&lt;b&gt;not bold", "**not strong**", "1. not a list",
+                  "> not a quote", "- not an item", "<b>Radio</b> ## & <img src=x onerror=alert(6)>",
+                  "<script>alert(7)</script> # [x](javascript:y)", "owner: <iframe>", "javascript:alert(8)"):
+        assert shown in text, shown  # nothing anyone wrote is lost
+    data = json.loads(app.test_client().get(f"/{slug}/harvest.json").get_data())
+    assert data["sessions"][0]["links"] == ["https://ok.example/a", "mailto:team@example.org"]
+    session_page = app.test_client().get(f"/{slug}/schedule/sessions/{pid}").get_data(as_text=True)
+    assert 'href="javascript' not in session_page and 'href="mailto:team@example.org"' in session_page
+
+
+def test_notes_take_only_web_and_mail_links(app, demo, host):
+    proposal, client = host
+    url = f"/{demo.slug}/sessions/{proposal.id}/notes"
+    refused = client.post(url, data={"summary": "Kept.", "links": "https://ok.example\njavascript:alert(1)"})
+    assert refused.status_code == 400 and "Kept." in page(refused)
+    assert errors(refused) == ["Give each link on a line of its own, starting with https://, http:// or mailto:."]
+    assert db.session.get(SessionNotes, proposal.id) is None
+    assert client.post(url, data={"summary": "Kept.", "links": "mailto:a@example.org\nHTTPS://ok.example"}
+                       ).status_code == 302

@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from .. import cache
 from ..access import loader
 from ..auth.forms import EmptyForm
 from ..forms import BaseForm, apply_field_error
@@ -63,7 +64,6 @@ def expire(event, announcement_id):
 def atom(event):
     import uuid
 
-
     ns = "http://www.w3.org/2005/Atom"
     ET.register_namespace("", ns)
     feed = ET.Element(f"{{{ns}}}feed")
@@ -71,7 +71,8 @@ def atom(event):
     ET.SubElement(feed, f"{{{ns}}}title").text = _("%(event)s: announcements", event=event.name)
     ET.SubElement(feed, f"{{{ns}}}id").text = f"urn:uuid:{uuid.uuid5(GUID_NAMESPACE, event.slug + '/announcements')}"
     ET.SubElement(feed, f"{{{ns}}}updated").text = (items[0].created_at if items else event.created_at).isoformat()
-    ET.SubElement(feed, f"{{{ns}}}link", href=absolute("schedule.index", slug=event.slug))
+    schedule = absolute("schedule.index", slug=event.slug)  # where announcements are shown
+    ET.SubElement(feed, f"{{{ns}}}link", href=schedule)
     ET.SubElement(feed, f"{{{ns}}}link", rel="self", href=absolute("announcements.atom", slug=event.slug))
     for a in items:
         entry = ET.SubElement(feed, f"{{{ns}}}entry")
@@ -82,8 +83,12 @@ def atom(event):
         ET.SubElement(entry, f"{{{ns}}}title").text = first if len(first) <= 80 else \
             first[:79].rsplit(" ", 1)[0] + "…"
         ET.SubElement(entry, f"{{{ns}}}updated").text = a.created_at.isoformat()
+        ET.SubElement(entry, f"{{{ns}}}link", rel="alternate", type="text/html", href=schedule)
         ET.SubElement(entry, f"{{{ns}}}content", type="text").text = a.text
         author = ET.SubElement(entry, f"{{{ns}}}author")
         ET.SubElement(author, f"{{{ns}}}name").text = _("The facilitators of %(event)s", event=event.name)
     body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-    return Response(body, mimetype="application/atom+xml")
+    stamps = [s for s in (items[0].created_at if items else None, event.content_changed_at) if s]
+    # Feed readers poll: they get a 304 until an announcement (or the event's name) changes.
+    return cache.conditional(Response(body, mimetype="application/atom+xml"), max(stamps) if stamps else None,
+                             public=not current_user.is_authenticated)

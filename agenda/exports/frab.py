@@ -2,15 +2,19 @@
 
 Plenaries and breaks are events in their room (type "plenary", "break"), so that offline apps
 do not show the main hall empty during the opening. `<version>` changes with every published
-version and with every edit of a session's text after it.
+version and with every edit of a session's text after it. A session's text is its description
+only: `abstract` stays empty, since Giggity and ConfClerk show both one after the other.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, time, timedelta
+from functools import cache
+from importlib import metadata
 
 from flask_babel import gettext as _
 
@@ -19,6 +23,22 @@ from ..models import Event
 from ..services.attendee import person_guid, room_guid, run_guid, slot_guid
 from ..services.frames import FixedItem, Frame, Item, RoomView
 from .ics import fixed_label
+
+GENERATOR = "agenda"
+
+
+@cache
+def generator_version() -> str:
+    try:
+        return metadata.version(GENERATOR)
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "0"
+
+
+def person_id(guid: str) -> int:
+    """ConfClerk keys people by an integer: one taken from the person's GUID, so it is as stable
+    as the GUID (across versions and restores), positive and within 31 bits."""
+    return uuid.UUID(guid).int % (2**31 - 1) + 1
 
 
 def _ascii_slug(text: str) -> str:
@@ -63,8 +83,9 @@ class Entry:
             self.title = _("%(title)s · table %(table)d", title=p.title, table=item.table) if item.table else p.title
             self.type = self.track = p.format
             self.language = p.language
-            self.abstract = self.description = p.description
+            self.abstract, self.description = "", p.description
             self.url = f"{base_url}/{event.slug}/schedule/sessions/{p.id}"
+            self.feedback_url = self.url  # where the session's people write its notes and action items
             self.persons = [(u.display_name, person_guid(event, u.id)) for u in p.facilitators]
             self.slug = _slug(event, str(p.id) if run == 0 else f"{p.id}r{run + 1}", p.title)
         else:
@@ -78,6 +99,7 @@ class Entry:
             self.language = ""
             self.abstract = self.description = ""
             self.url = f"{base_url}/{event.slug}/schedule"
+            self.feedback_url = ""
             self.persons = []
             self.slug = _slug(event, f"slot{s.id}", self.title)
         self.table = item.table if item is not None else None
@@ -107,10 +129,11 @@ def _rooms(frame: Frame, entries: list[Entry]) -> list[RoomView]:
     return [r for r in frame.rooms if r.id in used]
 
 
-def _conference(event: Event, frame: Frame) -> dict:
+def _conference(event: Event, frame: Frame, base_url: str) -> dict:
     return {"acronym": acronym(event), "title": event.name, "start": event.first_day.isoformat(),
             "end": event.last_day.isoformat(), "daysCount": (event.last_day - event.first_day).days + 1,
-            "timeslot_duration": "00:15", "time_zone_name": frame.timezone}
+            "timeslot_duration": "00:15", "time_zone_name": frame.timezone,
+            "url": f"{base_url}/{event.slug}/schedule"}
 
 
 def schedule_json(event: Event, frame: Frame, version_label: str, items: list[Item], fixed: list[FixedItem],
@@ -122,37 +145,43 @@ def schedule_json(event: Event, frame: Frame, version_label: str, items: list[It
                  for room in _rooms(frame, todays)}
         days.append({"index": index, "date": day.isoformat(), "day_start": _iso(start), "day_end": _iso(end),
                      "rooms": rooms})
-    conference = _conference(event, frame)
+    conference = _conference(event, frame, base_url)
     conference["rooms"] = [{"name": r.name, "guid": room_guid(event, r), "capacity": r.capacity}
                            for r in _rooms(frame, entries)]
     conference["days"] = days
-    return {"schedule": {"version": version_label, "base_url": f"{base_url}/{event.slug}/schedule/",
-                         "conference": conference}}
+    return {"generator": {"name": GENERATOR, "version": generator_version()},
+            "schedule": {"version": version_label, "url": f"{base_url}/{event.slug}/schedule.json",
+                         "base_url": f"{base_url}/{event.slug}/schedule/", "conference": conference}}
 
 
 def _event_json(e: Entry) -> dict:
     # No "end": the c3voc tools turn it into XML that fails the schema.
-    return {
+    out = {
         "id": e.id, "guid": e.guid, "date": _iso(e.start), "start": when(e.start, None, "time", "en"),
         "duration": _duration(e.start, e.end), "room": e.room.name, "slug": e.slug, "url": e.url,
         "title": e.title, "subtitle": "", "track": e.track, "type": e.type, "language": e.language,
         "abstract": e.abstract, "description": e.description,
-        "persons": [{"name": name, "guid": guid} for name, guid in e.persons],
+        "persons": [{"name": name, "guid": guid, "id": person_id(guid)} for name, guid in e.persons],
         "links": [], "attachments": [],
     }
+    if e.feedback_url:
+        out["feedback_url"] = e.feedback_url
+    return out
 
 
 def schedule_xml(event: Event, frame: Frame, version_label: str, items: list[Item], fixed: list[FixedItem],
                  base_url: str) -> bytes:
     entries = _entries(event, frame, items, fixed, base_url)
     root = ET.Element("schedule")
-    ET.SubElement(root, "generator", name="agenda")
+    ET.SubElement(root, "generator", name=GENERATOR, version=generator_version())
+    ET.SubElement(root, "url").text = f"{base_url}/{event.slug}/schedule.xml"
     ET.SubElement(root, "version").text = version_label
     conference = ET.SubElement(root, "conference")
-    c = _conference(event, frame)
+    c = _conference(event, frame, base_url)
     for tag, value in [("acronym", c["acronym"]), ("title", c["title"]), ("start", c["start"]), ("end", c["end"]),
                        ("days", str(c["daysCount"])), ("timeslot_duration", "00:15"),
-                       ("base_url", f"{base_url}/{event.slug}/schedule/"), ("time_zone_name", frame.timezone)]:
+                       ("base_url", f"{base_url}/{event.slug}/schedule/"), ("url", c["url"]),
+                       ("time_zone_name", frame.timezone)]:
         ET.SubElement(conference, tag).text = value
     for index, day, start, end, todays in _days(event, frame, entries):
         day_el = ET.SubElement(root, "day", index=str(index), date=day.isoformat(), start=_iso(start), end=_iso(end))
@@ -166,8 +195,10 @@ def schedule_xml(event: Event, frame: Frame, version_label: str, items: list[Ite
                                    ("slug", e.slug), ("track", e.track), ("language", e.language),
                                    ("description", e.description), ("url", e.url)]:
                     ET.SubElement(ev, tag).text = value
+                if e.feedback_url:
+                    ET.SubElement(ev, "feedback_url").text = e.feedback_url
                 persons = ET.SubElement(ev, "persons")
                 for name, guid in e.persons:
-                    ET.SubElement(persons, "person", guid=guid).text = name
+                    ET.SubElement(persons, "person", id=str(person_id(guid)), guid=guid).text = name
                 ET.SubElement(ev, "links")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

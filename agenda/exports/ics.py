@@ -1,8 +1,9 @@
 """iCalendar (RFC 5545) feeds, built with the icalendar library: the public schedule and personal agendas.
 
 Every session, plenary and break is an event with a stable UID; SEQUENCE and LAST-MODIFIED
-rise when a session moves or its text changes; a session dropped from the schedule stays as
-STATUS:CANCELLED, so that a calendar that imported it once lets it go.
+rise when a session moves or its text changes, and when a plenary or break gets a new time or
+name; a session dropped from the schedule stays as STATUS:CANCELLED, so that a calendar that
+imported it once lets it go.
 """
 
 from __future__ import annotations
@@ -88,12 +89,15 @@ def fixed_label(fixed: FixedItem) -> str:
     return _("Plenary") if fixed.kind == "plenary" else _("Break")
 
 
-def _fixed_event(event: Event, fixed: FixedItem, frame: Frame, stamp: datetime) -> icalendar.Event:
+def _fixed_event(event: Event, fixed: FixedItem, frame: Frame, stamp: datetime, history: History) -> icalendar.Event:
     tz = frame.tz
     ev = icalendar.Event()
     ev.add("uid", slot_guid(event, fixed.slot.id))
     ev.add("dtstamp", stamp)
-    ev.add("sequence", 0)
+    ev.add("sequence", history.slot_sequence.get(fixed.slot.id, 0))
+    modified = history.slot_modified.get(fixed.slot.id)
+    if modified:
+        ev.add("last-modified", modified)
     ev.add("dtstart", fixed.slot.start.astimezone(tz))
     ev.add("dtend", fixed.slot.end.astimezone(tz))
     ev.add("summary", fixed_label(fixed))
@@ -111,7 +115,7 @@ def public_calendar(event: Event, frame: Frame, items: list[Item], fixed: list[F
     """The schedule: every public session run, plenary and break; dropped sessions as cancelled."""
     cal = _new_calendar(event, frame, name)
     for f in fixed:
-        cal.add_component(_fixed_event(event, f, frame, stamp))
+        cal.add_component(_fixed_event(event, f, frame, stamp, history))
     for it in items:
         cal.add_component(_session_event(event, it, frame, stamp, history, base_url))
     for it in history.cancelled:
@@ -129,7 +133,7 @@ def personal_calendar(event: Event, frame: Frame, rows: list[AgendaSlot], fixed:
     done = set()
     for row in rows:
         if row.slot.id in plenaries and not row.mine and not row.wanted:
-            cal.add_component(_fixed_event(event, plenaries[row.slot.id], frame, stamp))
+            cal.add_component(_fixed_event(event, plenaries[row.slot.id], frame, stamp, history))
             continue
         going = row.going
         if going is not None:

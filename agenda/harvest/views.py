@@ -20,6 +20,7 @@ from ..services import ServiceError
 from ..services import harvest as svc
 
 bp = Blueprint("harvest", __name__, url_prefix="/<slug>")
+bp.add_app_template_global(svc.safe_link, "safe_link")  # notes' links become links only when harmless
 
 
 class NotesForm(BaseForm):
@@ -92,9 +93,13 @@ def notes(event, proposal):
     current = svc.notes_of(proposal)
     form = NotesForm(data={"summary": current.summary, "links": current.links} if current else None)
     if form.validate_on_submit():
-        svc.save_notes(proposal, current_user, form.summary.data or "", form.links.data or "")
-        flash(_("The notes are saved."), "success")
-        return redirect(url_for("harvest.notes", slug=event.slug, proposal_id=proposal.id))
+        try:
+            svc.save_notes(proposal, current_user, form.summary.data or "", form.links.data or "")
+        except ServiceError as err:
+            apply_field_error(form, err.field, err.message)
+        else:
+            flash(_("The notes are saved."), "success")
+            return redirect(url_for("harvest.notes", slug=event.slug, proposal_id=proposal.id))
     status = StatusForm()
     status.status.choices = [SelectChoice(s.value, s.label) for s in ActionStatus]
     return render_template("harvest/notes.html", event=event, proposal=proposal, form=form,

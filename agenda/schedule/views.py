@@ -1,6 +1,5 @@
 """What attendees read: the published schedule, now and next, their agenda, feeds for other apps."""
 
-import hashlib
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from .. import cache
 from ..access import get_by_id
 from ..auth.forms import EmptyForm
 from ..exports import frab, ics, text
@@ -45,16 +45,9 @@ def last_modified(event, version) -> datetime | None:
 
 
 def _conditional(response: Response, event, version, private: bool = False) -> Response:
-    """ETag from the content actually served, Last-Modified from the newest change it shows:
-    a client holding them gets a 304 until something it reads changes."""
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
-    modified = last_modified(event, version)
-    if modified is not None:
-        response.last_modified = modified
-    if not current_user.is_authenticated and not private:
-        response.cache_control.public = True
-        response.cache_control.max_age = 60
-    return response.make_conditional(request)
+    """A client holding this page or feed, in this language, gets a 304 until something it reads changes."""
+    return cache.conditional(response, last_modified(event, version),
+                             public=not current_user.is_authenticated and not private)
 
 
 @bp.get("/schedule")

@@ -94,6 +94,8 @@ class History:
     sequence: dict[int, int] = field(default_factory=dict)  # proposal id → ICS SEQUENCE
     modified: dict[int, datetime] = field(default_factory=dict)  # proposal id → LAST-MODIFIED
     cancelled: list[Item] = field(default_factory=list)  # as they last were
+    slot_sequence: dict[int, int] = field(default_factory=dict)  # plenary or break slot id → SEQUENCE
+    slot_modified: dict[int, datetime] = field(default_factory=dict)  # slot id → LAST-MODIFIED
 
 
 def _places(items: list[Item]) -> dict[int, tuple]:
@@ -111,10 +113,13 @@ def history(event: Event, upto: ScheduleVersion | None) -> History:
     last_place: dict[int, tuple | None] = {}  # None: dropped from the schedule
     last_items: dict[int, list[Item]] = {}
     changed_at: dict[int, datetime] = {}
+    fixed_place: dict[int, tuple] = {}
     for version in published_versions(event):
         if version.number > upto.number:
             break
-        items = items_of(version)
+        frame = frame_of(version, event)
+        _fixed_history(out, fixed_place, frame, version.published_at)
+        items = items_of(version, frame)
         places = _places(items)
         for pid, place in places.items():
             if pid not in last_place:
@@ -141,6 +146,19 @@ def history(event: Event, upto: ScheduleVersion | None) -> History:
         if place is None:
             out.cancelled.extend(last_items.get(pid, []))
     return out
+
+
+def _fixed_history(out: History, last: dict[int, tuple], frame, published_at: datetime) -> None:
+    """Plenaries and breaks change with the frame: a new time, name, kind or room is a new SEQUENCE."""
+    for f in fixed_items(frame):
+        place = (f.slot.start, f.slot.end, f.slot.kind, f.slot.label, f.room.name if f.room else None)
+        if f.slot.id not in last:
+            out.slot_sequence[f.slot.id] = 0
+            out.slot_modified[f.slot.id] = published_at
+        elif last[f.slot.id] != place:
+            out.slot_sequence[f.slot.id] += 1
+            out.slot_modified[f.slot.id] = published_at
+        last[f.slot.id] = place
 
 
 # The personal agenda

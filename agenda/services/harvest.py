@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -11,8 +12,9 @@ from ..access import get_by_id
 from ..db_tx import transaction
 from ..enums import ActionStatus, label
 from ..extensions import db
-from ..models import ActionItem, Event, Membership, NotesEditor, Proposal, SessionNotes, User, utcnow
-from ..permissions import member, staff
+from ..models import ActionItem, Assignment, Event, Membership, NotesEditor, Proposal, SessionNotes, User, utcnow
+from ..permissions import LISTED, member, staff
+from ..scheduling import published_version
 from . import ServiceError
 from .content import touch_event
 
@@ -40,7 +42,18 @@ def items_of(proposal: Proposal) -> list[ActionItem]:
                                    .order_by(ActionItem.created_at, ActionItem.id)))
 
 
+LINK_SCHEMES = ("https://", "http://", "mailto:")
+
+
+def safe_link(link: str) -> bool:
+    """A web address or an e-mail address, nothing a browser would run (javascript:, data:)."""
+    return link.lower().startswith(LINK_SCHEMES) and not any(c.isspace() or c in '<>"' for c in link)
+
+
 def save_notes(proposal: Proposal, user: User, summary: str, links: str) -> None:
+    if not all(safe_link(line.strip()) for line in links.splitlines() if line.strip()):
+        raise ServiceError(_("Give each link on a line of its own, starting with https://, http:// or mailto:."),
+                           "links")
     proposal_id, user_id = proposal.id, user.id
     with transaction():
         notes = db.session.get(SessionNotes, proposal_id)
@@ -115,9 +128,17 @@ class Entry:
         return [i for i in self.items if i.status != "done"]
 
 
+def _on_schedule(event: Event):
+    """The sessions the published schedule shows that are still on offer (a session declined or
+    withdrawn after its notes were written leaves the harvest with it)."""
+    version = published_version(event)
+    return select(Assignment.proposal_id).join(Proposal, Proposal.id == Assignment.proposal_id).where(
+        Assignment.version_id == (version.id if version is not None else None), Proposal.status.in_(LISTED))
+
+
 def harvest(event: Event, user, fmt: str = "", language: str = "", q: str = "") -> list[Entry]:
-    """Every session with notes or action items that this person may read, filtered."""
-    of_event = select(Proposal.id).where(Proposal.event_id == event.id)
+    """Every session of the published schedule with notes or action items that this person may read, filtered."""
+    of_event = _on_schedule(event)
     # Two queries for the whole page, not two per session.
     notes = {n.proposal_id: n for n in db.session.scalars(
         select(SessionNotes).where(SessionNotes.proposal_id.in_(of_event)))}
@@ -144,21 +165,48 @@ def owner_name(item: ActionItem) -> str:
     return item.owner.display_name if item.owner is not None else item.owner_text
 
 
+# What people wrote is text in the Markdown, never markup: every character that can start
+# inline markup or raw HTML is escaped, and so are the ones that make a line a heading, a list,
+# a quote or a rule, so a note cannot fake a session's heading or carry a script.
+_INLINE = re.compile(r"([\\`*_\[\]<>&#|~])")
+_LINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))")
+
+
+def _escape(line: str) -> str:
+    line = _INLINE.sub(r"\\\1", line)
+    return _LINE_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], line)
+
+
+def md_text(text: str) -> str:
+    """Plain text as one line of Markdown that means only that text."""
+    return _escape(" ".join(text.split()))
+
+
+def md_block(text: str) -> str:
+    """Plain text of several lines as Markdown paragraphs that mean only that text."""
+    # Stripped: leading spaces would make code blocks, trailing ones line breaks.
+    return "\n".join(_escape(raw.strip()) for raw in text.splitlines()).strip()
+
+
+def _md_link(link: str) -> str:
+    return f"<{link}>" if safe_link(link) else md_text(link)
+
+
 def as_markdown(event: Event, entries: list[Entry]) -> str:
-    lines = [f"# {_('Harvest of %(event)s', event=event.name)}", ""]
+    lines = [f"# {md_text(_('Harvest of %(event)s', event=event.name))}", ""]
     for e in entries:
-        lines += [f"## {e.proposal.title}", ""]
+        lines += [f"## {md_text(e.proposal.title)}", ""]
         if e.notes and e.notes.summary:
-            lines += [e.notes.summary, ""]
+            lines += [md_block(e.notes.summary), ""]
         if e.notes and e.notes.links:
-            lines += [f"**{_('Links')}**", ""] + [f"- <{link}>" for link in e.notes.links.splitlines()] + [""]
+            lines += [f"**{_('Links')}**", ""] + [f"- {_md_link(link)}" for link in e.notes.links.splitlines()] + [""]
         if e.items:
             lines += [f"**{_('Action items')}**", ""]
             for i in e.items:
                 check = "x" if i.status == "done" else " "
                 who = owner_name(i)
-                owner = f" ({_('owner: %(name)s', name=who)})" if who else ""
-                lines.append(f"- [{check}] {i.text}{owner} · {label(ActionStatus, i.status)}")
+                owner = f" ({md_text(_('owner: %(name)s', name=who))})" if who else ""
+                lines.append(f"- [{check}] {md_text(i.text)}{owner} · {label(ActionStatus, i.status)}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -166,11 +214,12 @@ def as_markdown(event: Event, entries: list[Entry]) -> str:
 def as_json(event: Event, entries: list[Entry]) -> dict:
     return {"event": event.name, "sessions": [{
         "title": e.proposal.title, "format": e.proposal.format, "language": e.proposal.language,
-        "summary": e.notes.summary if e.notes else "", "links": e.notes.links.splitlines() if e.notes else [],
+        "summary": e.notes.summary if e.notes else "",
+        "links": [link for link in e.notes.links.splitlines() if safe_link(link)] if e.notes else [],
         "action_items": [{"text": i.text, "owner": owner_name(i), "status": i.status} for i in e.items],
     } for e in entries]}
 
 
 __all__ = ["Entry", "add_action_item", "allow_editor", "as_json", "as_markdown", "can_edit_notes",
-           "can_read_notes", "delete_action_item", "harvest", "items_of", "notes_of", "owner_name", "save_notes",
-           "set_action_status"]
+           "can_read_notes", "delete_action_item", "harvest", "items_of", "md_block", "md_text", "notes_of",
+           "owner_name", "safe_link", "save_notes", "set_action_status"]
