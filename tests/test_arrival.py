@@ -248,3 +248,95 @@ def test_head_counts_become_the_expected_attendance_of_the_sessions_to_come(arri
     svc.set_head_count(held.id, event.slots[0].id, 10, boss)  # 2 votes, 10 came: five times the votes
     expected = {built.proposals[s.id].id: s.expected for s in scheduling.build_problem(event).problem.sessions}
     assert expected == {held.id: 10, coming.id: 30}
+
+
+def boss_client(app):
+    client = app.test_client()
+    assert client.post("/login", data={"email": "boss@example.org", "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_the_team_enters_head_counts_per_slot_and_the_draft_shows_them_beside_the_votes(arrival, tmp_path):
+    from .conftest import publish_new
+
+    app, slug = arrival
+    import_file(app, tmp_path, CSV)
+    event = db.session.scalar(select(Event))
+    version = publish_new(event, time_limit=1)
+    (run,) = version.assignments
+    slot_id, proposal_id = run.slot_id, run.proposal_id
+    boss = boss_client(app)
+    now = boss.get(f"/{slug}/facilitate/head-counts")
+    assert now.status_code == 302
+    page = boss.get(f"/{slug}/facilitate/head-counts/{slot_id}")
+    assert b"Street art" in page.data
+    bad = boss.post(f"/{slug}/facilitate/head-counts/{slot_id}", data={f"count-{proposal_id}": "many"})
+    assert bad.status_code == 400 and b"Enter a number of people from 0 to 100000." in bad.data
+    assert boss.post(f"/{slug}/facilitate/head-counts/{slot_id}",
+                     data={f"count-{proposal_id}": "23"}).status_code == 302
+    draft = boss.get(f"/{slug}/facilitate/versions/{version.number}").get_data(as_text=True)
+    assert "23 came" in draft
+    # Amina every day, Carlos on the 7th and 8th, Nadia on the 7th, and the facilitator.
+    assert "People present:" in draft and ": 4 people" in draft and ": 3 people" in draft and ": 2 people" in draft
+
+
+def test_a_session_s_facilitators_enter_its_head_count_from_its_notes_page(arrival, tmp_path):
+    from agenda.models import Facilitation, HeadCount
+
+    from .conftest import publish_new
+
+    app, slug = arrival
+    import_file(app, tmp_path, CSV)
+    event = db.session.scalar(select(Event))
+    amina = db.session.scalar(select(User).where(User.email == "amina@example.org"))
+    proposal = db.session.scalar(select(Proposal))
+    db.session.add(Facilitation(proposal_id=proposal.id, user_id=amina.id, is_proposer=True, state="accepted"))
+    db.session.commit()
+    version = publish_new(event, time_limit=1)
+    slot_id = version.assignments[0].slot_id
+    client = app.test_client()
+    client.post(link_in(next(m for m in invitations() if m.to_address == "amina@example.org").body))
+    assert f"/{slug}/proposals/{proposal.id}/head-count".encode() in client.get(
+        f"/{slug}/sessions/{proposal.id}/notes").data
+    saved = client.post(f"/{slug}/proposals/{proposal.id}/head-count", data={f"run{slot_id}-count": "17"})
+    assert saved.status_code == 302
+    assert db.session.get(HeadCount, (proposal.id, slot_id)).count == 17
+    # Someone who does not run it may not.
+    carlos = app.test_client()
+    carlos.post(link_in(next(m for m in invitations() if m.to_address == "carlos@example.org").body))
+    assert carlos.post(f"/{slug}/proposals/{proposal.id}/head-count",
+                       data={f"run{slot_id}-count": "1"}).status_code == 404
+
+
+def test_participants_and_facilitators_set_the_days_someone_is_present(arrival, tmp_path):
+    app, slug = arrival
+    import_file(app, tmp_path, CSV)
+    amina = db.session.scalar(select(User).where(User.email == "amina@example.org"))
+    client = app.test_client()
+    client.post(link_in(next(m for m in invitations() if m.to_address == "amina@example.org").body))
+    assert client.post(f"/{slug}/my-days", data={"days": ["2017-11-09"]}).status_code == 302
+    assert db.session.get(Membership, (amina.id, db.session.scalar(select(Event.id)))).days == ["2017-11-09"]
+    boss = boss_client(app)
+    assert boss.post(f"/{slug}/manage/people/{amina.id}/days",
+                     data={"days": ["2017-11-07", "2017-11-08", "2017-11-09"]}).status_code == 302
+    assert db.session.get(Membership, (amina.id, db.session.scalar(select(Event.id)))).days is None  # every day
+    assert boss.post(f"/{slug}/manage/people/{amina.id}/days", data={"days": ["2018-01-01"]}).status_code == 400
+
+
+def test_someone_who_signed_in_with_a_link_may_set_a_password_and_the_link_dies(arrival, tmp_path):
+    app, slug = arrival
+    import_file(app, tmp_path, CSV)
+    client = app.test_client()
+    client.post(link_in(next(m for m in invitations() if m.to_address == "amina@example.org").body))
+    assert b"Set a password" in client.get(f"/{slug}/proposals").data
+    assert client.post("/account/first-password", data={"password": "short", "confirm": "short"}).status_code == 400
+    new = "plum violin harbour lantern"
+    assert client.post("/account/first-password", data={"password": new, "confirm": new}).status_code == 302
+    assert app.test_client().post("/login", data={"email": "amina@example.org", "password": new}).status_code == 302
+    again = app.test_client()
+    again.post("/sign-in-link", data={"email": "amina@example.org"})
+    (asked,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("sign-in:%"))).all()
+    link = link_in(asked.body)
+    db.session.get(User, asked.user_id).password_hash = _hash("another long password here")
+    db.session.commit()
+    assert app.test_client().post(link).status_code == 410  # the password changed after the link was made

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, IntegerField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import EmailField, IntegerField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
+from ..auth.forms import PASSWORD_RULES
 from ..forms import BaseForm, MultiCheckboxField
 
 
@@ -23,3 +24,9 @@ class DaysForm(BaseForm):
 
 class HeadCountForm(BaseForm):
     count = IntegerField(_l("People who came"), validators=[Optional(), NumberRange(min=0, max=100000)])
+
+
+class FirstPasswordForm(BaseForm):
+    password = PasswordField(_l("Password"), description=_l("At least 10 characters."), validators=PASSWORD_RULES)
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])

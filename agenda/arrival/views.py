@@ -19,7 +19,7 @@ from ..security import start_session_clock, throttle_reset
 from ..services import ServiceError
 from ..services import arrival as svc
 from ..urls import absolute
-from .forms import DaysForm, HeadCountForm, ImportPeopleForm, SignInLinkForm
+from .forms import DaysForm, FirstPasswordForm, HeadCountForm, ImportPeopleForm, SignInLinkForm
 
 bp = Blueprint("arrival", __name__)
 
@@ -75,6 +75,26 @@ def request_link():
         return render_template("arrival/request_link.html", form=SignInLinkForm(formdata=None), sent=True,
                                email=form.email.data.strip(), days=svc.LINK_DAYS)
     return render_template("arrival/request_link.html", form=form, sent=False), 400 if form.errors else 200
+
+
+@bp.route("/account/first-password", methods=["GET", "POST"])
+@permission("account.own")
+def first_password():
+    """For someone who signed in with a link and has no password yet (no current one to give)."""
+    if current_user.password_hash:
+        return redirect(url_for("auth.change_password"))
+    form = FirstPasswordForm()
+    if form.validate_on_submit():
+        try:
+            svc.set_first_password(current_user, form.password.data)
+        except ServiceError as err:
+            apply_field_error(form, err.field, err.message)
+        else:
+            login_user(current_user._get_current_object())  # the session token changed: stay logged in here
+            start_session_clock()
+            flash(_("Your password is set. Log in with your e-mail address and it from now on."), "success")
+            return redirect(url_for("events.index"))
+    return render_template("arrival/first_password.html", form=form), 400 if form.errors else 200
 
 
 # The participant list
@@ -187,6 +207,21 @@ def _slot_of(event, slot_id) -> Slot:
     if slot is None or slot.event_id != event.id:
         abort(404)
     return slot
+
+
+@bp.get("/<slug>/facilitate/head-counts")
+@permission("event.facilitate")
+def head_counts_now(event):
+    """The slot that has most recently started (the one to count now), else the first one."""
+    from ..models import utcnow
+
+    open_slots = [s for s in event.slots if s.kind == "open"]
+    if not open_slots:
+        flash(_("The event has no slots for sessions yet."), "error")
+        return redirect(url_for("facilitate.index", slug=event.slug))
+    started = [s for s in open_slots if s.start <= utcnow()]
+    slot = started[-1] if started else open_slots[0]
+    return redirect(url_for("arrival.head_counts", slug=event.slug, slot_id=slot.id))
 
 
 @bp.route("/<slug>/facilitate/head-counts/<int:slot_id>", methods=["GET", "POST"])

@@ -323,6 +323,24 @@ def request_sign_in_link(email: str) -> None:
                    user=user, event=event, link=_url("arrival.sign_in", token=token), days=LINK_DAYS)
 
 
+def set_first_password(user: User, password: str) -> None:
+    """A first password for someone who signed in with a link; every link of theirs stops working
+    (their mark changes) and other devices are logged out."""
+    from ..models import PasswordReset, new_session_token
+    from ..security import hash_password
+
+    new_hash = hash_password(password)  # slow on purpose: before taking the write lock
+    user_id = user.id
+    with transaction():
+        user = db.session.get(User, user_id)
+        if user.password_hash:
+            raise ServiceError(_("Your account already has a password: change it in your profile."))
+        user.password_hash = new_hash
+        user.session_token = new_session_token()
+        db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user_id,
+                                                       PasswordReset.used_at.is_(None)).values(used_at=utcnow()))
+
+
 # Badges, for people without an address
 
 
