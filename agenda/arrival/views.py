@@ -92,7 +92,7 @@ def first_password():
         else:
             login_user(current_user._get_current_object())  # the session token changed: stay logged in here
             start_session_clock()
-            flash(_("Your password is set. Log in with your e-mail address and it from now on."), "success")
+            flash(_("Your password is set: from now on, log in with your e-mail address and this password."), "success")
             return redirect(url_for("events.index"))
     return render_template("arrival/first_password.html", form=form), 400 if form.errors else 200
 
