@@ -339,3 +339,26 @@ def test_someone_who_signed_in_with_a_link_may_set_a_password_and_the_link_dies(
     db.session.get(User, asked.user_id).password_hash = _hash("another long password here")
     db.session.commit()
     assert app.test_client().post(link).status_code == 410  # the password changed after the link was made
+
+
+def test_days_present_and_head_counts_survive_a_backup_and_restore(arrival, tmp_path):
+    from agenda.models import HeadCount
+    from agenda.services import arrival as svc
+
+    from .conftest import publish_new
+
+    app, _slug = arrival
+    import_file(app, tmp_path, CSV)
+    event = db.session.scalar(select(Event))
+    run = publish_new(event, time_limit=1).assignments[0]
+    svc.set_head_count(run.proposal_id, run.slot_id, 31, db.session.scalar(select(User)))
+    backup = tmp_path / "backup.json"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["agenda", "export-event", "--event", "con", "--out", str(backup)]).exit_code == 0
+    restored = runner.invoke(args=["agenda", "import-event", str(backup), "--slug", "copy"])
+    assert restored.exit_code == 0, restored.output
+    copy = db.session.scalar(select(Event).where(Event.slug == "copy"))
+    carlos = db.session.scalar(select(User).where(User.email == "carlos@example.org"))
+    assert db.session.get(Membership, (carlos.id, copy.id)).days == ["2017-11-07", "2017-11-08"]
+    assert [h.count for h in db.session.scalars(select(HeadCount).join(Proposal).where(
+        Proposal.event_id == copy.id))] == [31]
