@@ -295,10 +295,11 @@ def use_link(token: str) -> tuple[User, Event | None]:
     link_id = row.id
     with transaction():
         row = db.session.get(SignInLink, link_id)
-        if row.used_at is not None or row.revoked_at is not None:
+        # One conditional UPDATE: of two presses at once (two devices), only one uses an e-mailed link.
+        once = row.kind != "email" or db.session.execute(update(SignInLink).where(
+            SignInLink.id == link_id, SignInLink.used_at.is_(None)).values(used_at=utcnow())).rowcount == 1
+        if not once or row.revoked_at is not None:
             raise ServiceError(_("This sign-in link is no longer valid: ask for a new one."))
-        if row.kind == "email":
-            row.used_at = utcnow()
         user = db.session.get(User, row.user_id)
         event = db.session.get(Event, row.event_id) if row.event_id is not None else None
     log.info("user %s signed in with a %s link", user.id, row.kind)
