@@ -327,7 +327,7 @@ def test_someone_who_signed_in_with_a_link_may_set_a_password_and_the_link_dies(
     import_file(app, tmp_path, CSV)
     client = app.test_client()
     client.post(link_in(next(m for m in invitations() if m.to_address == "amina@example.org").body))
-    assert b"Set a password" in client.get(f"/{slug}/proposals").data
+    assert b"/account/first-password" in client.get(f"/{slug}/proposals").data
     assert client.post("/account/first-password", data={"password": "short", "confirm": "short"}).status_code == 400
     new = "plum violin harbour lantern"
     assert client.post("/account/first-password", data={"password": new, "confirm": new}).status_code == 302
@@ -362,3 +362,12 @@ def test_days_present_and_head_counts_survive_a_backup_and_restore(arrival, tmp_
     assert db.session.get(Membership, (carlos.id, copy.id)).days == ["2017-11-07", "2017-11-08"]
     assert [h.count for h in db.session.scalars(select(HeadCount).join(Proposal).where(
         Proposal.event_id == copy.id))] == [31]
+
+
+def test_someone_imported_without_an_address_who_gives_one_later_is_updated_and_invited(arrival, tmp_path):
+    app, _slug = arrival
+    import_file(app, tmp_path, CSV)
+    later = import_file(app, tmp_path, CSV.replace("Nadia,,en,", "Nadia,nadia@example.org,en,"))
+    assert "0 added, 1 updated, 2 unchanged; 1 invitations" in later.output
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.display_name == "Nadia")) == 1
+    assert [m.to_address for m in invitations()][-1] == "nadia@example.org"

@@ -27,7 +27,7 @@ def qr_svg(url: str) -> str:
     """A QR code as inline SVG (made here, no network; no script, so the CSP allows it)."""
     import segno
 
-    return segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True, light="#fff")
 
 
 @bp.app_template_filter("iso_day")

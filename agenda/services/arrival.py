@@ -181,9 +181,12 @@ def _check_names_in_event(event: Event, rows: list[PersonRow], problems: list[st
 
 
 def _match(event: Event, row: PersonRow) -> User | None:
-    """The account a row is about: by address, or for someone without one, by name in the event."""
+    """The account a row is about: by address, else someone of the event without one, by name (who
+    may now give an address)."""
     if row.email:
-        return db.session.scalar(select(User).where(User.email == row.email))
+        user = db.session.scalar(select(User).where(User.email == row.email))
+        if user is not None:
+            return user
     return db.session.scalar(select(User).join(Membership).where(
         Membership.event_id == event.id, func.lower(User.display_name) == row.name.lower(),
         User.email.like("%.invalid")))
@@ -226,11 +229,14 @@ def _import_row(event: Event, row: PersonRow, result: ImportResult) -> None:
         before = (user.display_name, list(user.languages or []), membership.days if membership else "none")
         user.display_name = row.name
         user.languages = list(row.languages)
+        gave_address = bool(row.email) and not has_email(user)
+        if gave_address:
+            user.email = row.email
         if membership is None:
             db.session.add(Membership(user_id=user.id, event_id=event.id, role="participant", days=days))
         else:
             membership.days = days
-        changed = before != (row.name, list(row.languages), days)
+        changed = before != (row.name, list(row.languages), days) or gave_address
         result.updated += changed
         result.unchanged += not changed
     if has_email(user) and _invite(event, user):
