@@ -235,14 +235,11 @@ def head_counts(event, slot_id):
     form = EmptyForm()
     errors: dict[int, str] = {}
     if form.validate_on_submit():
-        for a in runs:
-            raw = (request.form.get(f"count-{a.proposal_id}") or "").strip()
-            if raw and (not raw.isdigit() or int(raw) > 100000):
-                errors[a.proposal_id] = _("Enter a number of people from 0 to 100000.")
+        raw = {a.proposal_id: (request.form.get(f"count-{a.proposal_id}") or "").strip() for a in runs}
+        errors = {pid: _("Enter a number of people from 0 to 100000.") for pid, value in raw.items()
+                  if value and (not value.isdigit() or int(value) > 100000)}
         if not errors:
-            for a in runs:
-                raw = (request.form.get(f"count-{a.proposal_id}") or "").strip()
-                svc.set_head_count(a.proposal_id, slot.id, int(raw) if raw else None, current_user)
+            svc.save_head_counts(slot.id, {pid: int(v) if v else None for pid, v in raw.items()}, current_user)
             flash(_("The head counts are saved."), "success")
             return redirect(url_for("arrival.head_counts", slug=event.slug, slot_id=slot.id))
     counts = {h.proposal_id: h.count for h in db.session.scalars(

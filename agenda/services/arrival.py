@@ -404,18 +404,24 @@ def set_days(event: Event, user: User, days: list[str] | None) -> None:
 
 def set_head_count(proposal_id: int, slot_id: int, count: int | None, by: User) -> None:
     """Record (or with None, clear) how many people came to a run."""
-    if count is not None and not 0 <= count <= 100000:
+    save_head_counts(slot_id, {proposal_id: count}, by)
+
+
+def save_head_counts(slot_id: int, counts: dict[int, int | None], by: User) -> None:
+    """How many people came to each run of a slot (None clears a count), in one transaction."""
+    if any(c is not None and not 0 <= c <= 100000 for c in counts.values()):
         raise ServiceError(_("Enter a number of people from 0 to 100000."), "count")
     by_id = by.id
     with transaction():
-        row = db.session.get(HeadCount, (proposal_id, slot_id))
-        if row is not None and count is None:
-            db.session.delete(row)
-        elif row is not None:
-            row.count, row.counted_by_id, row.counted_at = count, by_id, utcnow()
-        elif count is not None:
-            db.session.add(HeadCount(proposal_id=proposal_id, slot_id=slot_id, count=count, counted_by_id=by_id,
-                                     counted_at=utcnow()))
+        for proposal_id, count in counts.items():
+            row = db.session.get(HeadCount, (proposal_id, slot_id))
+            if row is not None and count is None:
+                db.session.delete(row)
+            elif row is not None:
+                row.count, row.counted_by_id, row.counted_at = count, by_id, utcnow()
+            elif count is not None:
+                db.session.add(HeadCount(proposal_id=proposal_id, slot_id=slot_id, count=count,
+                                         counted_by_id=by_id, counted_at=utcnow()))
 
 
 def head_counts(event: Event) -> dict[int, int]:
