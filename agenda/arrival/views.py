@@ -23,6 +23,7 @@ from .forms import DaysForm, FirstPasswordForm, HeadCountForm, ImportPeopleForm,
 
 bp = Blueprint("arrival", __name__)
 
+
 def qr_svg(url: str) -> str:
     """A QR code as inline SVG (made here, no network; no script, so the CSP allows it)."""
     import segno

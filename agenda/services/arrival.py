@@ -208,7 +208,8 @@ def import_people(event: Event, data: bytes | str) -> ImportResult:
     return result
 
 
-def _locale(languages: tuple[str, ...], event: Event) -> str | None:
+def _locale(languages: tuple[str, ...]) -> str | None:
+    """The first language of theirs that the pages and e-mails speak."""
     from ..i18n import LANGUAGES as INTERFACE
 
     return next((code for code in languages if code in INTERFACE), None)
@@ -219,7 +220,7 @@ def _import_row(event: Event, row: PersonRow, result: ImportResult) -> None:
     days = list(row.days) if row.days is not None else None
     if user is None:
         user = User(email=row.email or f"{secrets.token_hex(10)}@{NO_EMAIL_DOMAIN}", display_name=row.name,
-                    password_hash="", languages=list(row.languages), locale=_locale(row.languages, event))
+                    password_hash="", languages=list(row.languages), locale=_locale(row.languages))
         user.memberships.append(Membership(event_id=event.id, role="participant", days=days))
         db.session.add(user)
         db.session.flush()
@@ -250,10 +251,9 @@ def _invite(event: Event, user: User) -> bool:
         return False
     token = _new_link(user, event, "email")
     # (Not queue's answer: its row count is not reliable on every driver; the key was free.)
-    mail.queue(key, user.email, "arrival_invitation",
-                      lambda: _("You are invited to %(event)s", event=event.name), user=user, event=event,
-                      link=_url("arrival.sign_in", token=token), days=LINK_DAYS,
-                      proposals=_url("proposals.index", slug=event.slug))
+    mail.queue(key, user.email, "arrival_invitation", lambda: _("You are invited to %(event)s", event=event.name),
+               user=user, event=event, link=_url("arrival.sign_in", token=token), days=LINK_DAYS,
+               proposals=_url("proposals.index", slug=event.slug))
     return True
 
 
