@@ -315,6 +315,7 @@ def test_participants_and_facilitators_set_the_days_someone_is_present(arrival, 
     client.post(link_in(next(m for m in invitations() if m.to_address == "amina@example.org").body))
     assert client.post(f"/{slug}/my-days", data={"days": ["2017-11-09"]}).status_code == 302
     assert db.session.get(Membership, (amina.id, db.session.scalar(select(Event.id)))).days == ["2017-11-09"]
+    assert json.loads(client.get("/account/data.json").data)["events"][0]["days_present"] == ["2017-11-09"]
     boss = boss_client(app)
     assert boss.post(f"/{slug}/manage/people/{amina.id}/days",
                      data={"days": ["2017-11-07", "2017-11-08", "2017-11-09"]}).status_code == 302
