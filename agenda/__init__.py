@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cache.init_app(app)
 
     from .announcements.views import bp as announcements_bp
+    from .arrival.views import bp as arrival_bp
     from .auth.views import bp as auth_bp
     from .events.views import bp as events_bp
     from .facilitate.views import bp as facilitate_bp
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(announcements_bp)
     app.register_blueprint(harvest_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(arrival_bp)
 
     from . import cli, i18n, templating
 

@@ -27,6 +27,7 @@ from .models import (
     EmailInvitation,
     Event,
     Facilitation,
+    HeadCount,
     Membership,
     NotesEditor,
     Notice,
@@ -68,7 +69,9 @@ def export_event(event: Event) -> dict:
     from .scheduling import people_of
 
     people = people_of(event)
-    roles = {m.user_id: m.role for m in db.session.scalars(select(Membership).where(Membership.event_id == event.id))}
+    members = db.session.scalars(select(Membership).where(Membership.event_id == event.id)).all()
+    roles = {m.user_id: m.role for m in members}
+    days = {m.user_id: m.days for m in members}
     versions = db.session.scalars(select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
                                   .order_by(ScheduleVersion.number)).all()
     return {
@@ -79,7 +82,7 @@ def export_event(event: Event) -> dict:
                    "unavailable": sorted(s.id for s in r.unavailable)} for r in rooms],
         "people": [{**_row(u, ("id", "email", "display_name", "password_hash", "languages", "locale", "created_at",
                                "email_prefs")),
-                    "role": roles.get(u.id)} for u in people.values()],
+                    "role": roles.get(u.id), "days": days.get(u.id)} for u in people.values()],
         "proposals": [{**_row(p, ("id", "title", "description", "format", "language", "length", "needs", "max_group",
                                   "visibility", "status", "merged_into_id", "created_at", "updated_at", "revision",
                                   "revised_at", "runs", "after_id", "prefer_reason")),
@@ -119,6 +122,9 @@ def export_event(event: Event) -> dict:
         "action_items": [_row(i, ("proposal_id", "text", "owner_id", "owner_text", "status", "created_at")) for i in
                          db.session.scalars(select(ActionItem).where(ActionItem.proposal_id.in_(pids))
                                             .order_by(ActionItem.id))],
+        "head_counts": [_row(h, ("proposal_id", "slot_id", "count", "counted_by_id", "counted_at")) for h in
+                        db.session.scalars(select(HeadCount).where(HeadCount.proposal_id.in_(pids))
+                                           .order_by(HeadCount.proposal_id, HeadCount.slot_id))],
         "email_invitations": [_row(i, ("proposal_id", "email", "invited_by_id", "created_at")) for i in
                               db.session.scalars(select(EmailInvitation).where(EmailInvitation.proposal_id.in_(pids))
                                                  .order_by(EmailInvitation.id))],
@@ -197,7 +203,7 @@ def import_event(data: dict, slug: str | None = None) -> Event:
                 db.session.flush()
             people[p["id"]] = user.id
             if p["role"] and db.session.get(Membership, (user.id, event.id)) is None:
-                db.session.add(Membership(user_id=user.id, event_id=event.id, role=p["role"]))
+                db.session.add(Membership(user_id=user.id, event_id=event.id, role=p["role"], days=p.get("days")))
         merged_into, after = [], []
         for p in data["proposals"]:
             fields = {k: p[k] for k in ("title", "description", "format", "language", "length", "needs", "max_group",
@@ -284,4 +290,8 @@ def import_event(data: dict, slug: str | None = None) -> Event:
             db.session.add(EmailInvitation(proposal_id=proposals[i["proposal_id"]], email=i["email"],
                                            invited_by_id=people.get(i["invited_by_id"]),
                                            created_at=_dt(i["created_at"])))
+        for h in data.get("head_counts", []):
+            db.session.add(HeadCount(proposal_id=proposals[h["proposal_id"]], slot_id=slots[h["slot_id"]],
+                                     count=h["count"], counted_by_id=people.get(h["counted_by_id"]),
+                                     counted_at=_dt(h["counted_at"])))
     return event

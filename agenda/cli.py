@@ -233,6 +233,49 @@ def import_event_command(file, slug):
     click.echo(f"restored '{event.slug}'")
 
 
+@agenda_cli.command("import-people")
+@click.option("--event", "slug", required=True, help="The event's slug.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_people_command(slug, file):
+    """Import the participant list (CSV: name,email,languages,days); all or nothing, invites once."""
+    from .services.arrival import ImportRefused, import_people
+
+    event = _event(slug)
+    try:
+        result = import_people(event, Path(file).read_bytes())
+    except ImportRefused as err:
+        for problem in err.problems:
+            click.echo(f"{file}: {problem}", err=True)
+        raise click.ClickException("nothing was imported") from None
+    click.echo(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged; "
+               f"{result.invited} invitations queued")
+
+
+@agenda_cli.command("badges")
+@click.option("--event", "slug", required=True, help="The event's slug.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="The folder to write to.")
+def badges_command(slug, out):
+    """Write badges.html (A4, eight a page) and badges.csv for the people without e-mail; badges
+    printed before stop working."""
+    import csv
+
+    from .arrival.views import badge_sheet
+    from .services.arrival import print_badges
+
+    event = _event(slug)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    badges = print_badges(event)
+    css = (Path(current_app.static_folder) / "print.css").read_text(encoding="utf-8")
+    with current_app.test_request_context("/"):
+        (folder / "badges.html").write_text(badge_sheet(event, badges, css=css), encoding="utf-8")
+    with open(folder / "badges.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name", "url"])
+        writer.writerows(badges)
+    click.echo(f"{len(badges)} badges in {folder / 'badges.html'} and {folder / 'badges.csv'}")
+
+
 # Translations
 
 

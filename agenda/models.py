@@ -223,6 +223,8 @@ class Membership(db.Model):
     )
     role: Mapped[str] = mapped_column(String(16), default="participant")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The days (ISO dates) the person is at the event; None: every day.
+    days: Mapped[list[str] | None] = mapped_column(JSON)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     event: Mapped[Event] = relationship(back_populates="memberships")
@@ -591,6 +593,43 @@ class PasswordReset(db.Model):
 
     def __repr__(self) -> str:
         return f"<PasswordReset user={self.user_id}>"
+
+
+class SignInLink(db.Model):
+    """A personal link that signs its holder in: e-mailed (works once, expires) or printed on a
+    badge (works until revoked or reprinted). Only the hash of its secret is kept; setting or
+    changing the password ends it (`password_mark` no longer matches)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="email")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    password_mark: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("kind IN ('email', 'badge')", name="sign_in_link_kind_known"),)
+
+    def __repr__(self) -> str:
+        return f"<SignInLink user={self.user_id} {self.kind}>"
+
+
+class HeadCount(db.Model):
+    """How many people came to one run of a session, counted after it took place."""
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("count >= 0 AND count <= 100000", name="head_count_range"),)
+
+    def __repr__(self) -> str:
+        return f"<HeadCount proposal={self.proposal_id} slot={self.slot_id} {self.count}>"
 
 
 class EmailInvitation(db.Model):

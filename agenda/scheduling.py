@@ -116,6 +116,29 @@ def people_of(event: Event) -> dict[int, User]:
     return {u.id: u for u in users}
 
 
+def mark_absent(event: Event, participants: tuple[solver.Participant, ...], slots: list[Slot], skey,
+                person_rank: dict[int, int]) -> tuple[solver.Participant, ...]:
+    """Each person is unavailable in every slot of the days they are not at the event."""
+    days_of = {f"u{person_rank[user_id]}": set(days) for user_id, days in db.session.execute(
+        select(Membership.user_id, Membership.days).where(Membership.event_id == event.id))
+        if days is not None and user_id in person_rank}
+    if not days_of:
+        return participants
+    day = {skey(s): s.local_start.date().isoformat() for s in slots}
+    return tuple(replace(p, unavailable=p.unavailable | {k for k, d in day.items() if d not in days_of[p.id]})
+                 if p.id in days_of else p for p in participants)
+
+
+def with_expected(event: Event, sessions: list[solver.Session], votes: dict[str, int],
+                  proposal_ids: dict[str, int]) -> list[solver.Session]:
+    """Sessions get `expected` attendance from the head counts so far (spec: Expected attendance)."""
+    from .services.arrival import expected_attendance
+
+    expected = expected_attendance(event, {pid: votes.get(key, 0) for key, pid in proposal_ids.items()})
+    return [replace(s, expected=expected[proposal_ids[s.id]]) if proposal_ids.get(s.id) in expected else s
+            for s in sessions]
+
+
 def build_problem(event: Event, now_slot: Slot | None | str = "auto",
                   pins_from: ScheduleVersion | None = None,
                   base: ScheduleVersion | None | str = "auto") -> Built:
@@ -231,6 +254,7 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
     participants = tuple(
         solver.Participant(f"u{person_rank[u]}", tuple(people[u].languages), busy, tuple(votes.get(u, ())))
         for u in sorted(involved) if u in people)
+    participants = mark_absent(event, participants, slots, skey, person_rank)
 
     # Plenaries are part of every published schedule: once past, they have happened like the rest.
     previous: dict[str, tuple[solver.Placement, ...]] = {s.id: (s.fixed,) for s in sessions
@@ -240,6 +264,7 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
                 for t, r, table in prev_runs.get(p.id, []) if t in slot_by_id and r in room_by_id]
         if runs:
             previous[pkey(p)] = tuple(runs)
+    sessions = with_expected(event, sessions, counts, {pkey(p): p.id for p in proposals})
     problem = solver.Problem(
         slots=p_slots, rooms=tuple(p_rooms), sessions=tuple(sessions), participants=participants,
         name=event.slug, timezone=event.timezone, previous=previous,

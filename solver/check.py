@@ -148,8 +148,9 @@ def score(problem: Problem, solution: Solution) -> Score:
             votes_for[v] += 1
         attendable += attendable_for(spans, counted, mine, blocked)
 
-    # Overflow: voters beyond the seats of all its runs; table sessions have none.
-    overflow = sum(max(0, votes_for[sid] - sum(rooms[r].capacity for _, r in placed))
+    # Overflow: people beyond the seats of all its runs (its expected attendance when given,
+    # otherwise its voters); table sessions have none.
+    overflow = sum(max(0, _demand(sessions[sid], votes_for[sid]) - sum(rooms[r].capacity for _, r in placed))
                    for sid, placed in places.items() if not sessions[sid].at_table)
     unscheduled = [s.id for s in problem.sessions if s.id not in places]
     now_index = slot_index[problem.now] if problem.now is not None else 0
@@ -178,6 +179,11 @@ def score(problem: Problem, solution: Solution) -> Score:
         preference_misses=misses, extra_runs=sum(len(v) - 1 for v in places.values()),
         prefer_cost=problem.prefer_cost,
     )
+
+
+def _demand(session, votes: int) -> int:
+    """How many people a session draws: its `expected` attendance when the instance gives one."""
+    return session.expected if session.expected is not None else votes
 
 
 def upper_bound(problem: Problem) -> int:

@@ -58,6 +58,10 @@ class Compiled:
                 self.voters[si].append(p)
         self.vote_count = [len(v) for v in self.voters]
         self.total_votes = sum(self.vote_count)
+        # How many people each session draws, for room sizes: its expected attendance when
+        # the instance gives one (head counts so far), otherwise its votes.
+        self.demand = [s.expected if s.expected is not None else n
+                       for s, n in zip(sessions, self.vote_count, strict=True)]
         self.span_mask = [[0] * self.T for _ in range(self.S)]
         for si in range(self.S):
             for t in range(self.T):
@@ -274,7 +278,7 @@ class Schedule:
                     if best_key is None or key < best_key:
                         best, best_key = r, key
             return best
-        need = c.vote_count[si]
+        need = c.demand[si]
         for r in rooms:
             if self.room_free(u, t, r):
                 cap = c.capacity[r]

@@ -53,6 +53,7 @@ class Session:
     runs: int = 1  # it may run up to this many times, each in another slot
     after: str | None = None  # starts after every run of this session, when both are scheduled
     prefer: frozenset[str] = frozenset()  # slots its facilitators prefer
+    expected: int | None = None  # how many people it is expected to draw (overflow uses it, not votes)
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ def problem_from_dict(data: Any) -> Problem:
             fixed=None if fixed is None else _placement(fixed, f"{w}.fixed", slot_ids, room_ids),
             at_table=_bool(s, "at_table", w), runs=_int(s, "runs", w, default=1, minimum=1),
             after=after, prefer=frozenset(prefer),
+            expected=None if s.get("expected") is None else _int(s, "expected", w),
         ))
     _unique(sessions, "sessions")
     session_ids = {s.id for s in sessions}
@@ -332,6 +334,8 @@ def _session_to_dict(s: Session) -> dict:
         out["after"] = s.after
     if s.prefer:
         out["prefer"] = sorted(s.prefer)
+    if s.expected is not None:
+        out["expected"] = s.expected
     return out
 
 

@@ -55,8 +55,8 @@ def _assign_day(sched: Schedule, units: list[int], time_limit: float, seed: int)
             choice.append(v)
             for j in span:
                 per_cell[(r, j)].append(v)
-            # Overflow: a session with several runs shares its voters among them.
-            overflow = max(0, c.vote_count[si] // max(1, sched.n_placed[si]) - c.capacity[r])
+            # Overflow: a session with several runs shares its people among them.
+            overflow = max(0, c.demand[si] // max(1, sched.n_placed[si]) - c.capacity[r])
             moved = 1 if any(pt == t and pr != r for pt, pr, _ in c.movable_previous.get(si, ())) else 0
             weight = 1000 * overflow + 10 * moved
             if weight:

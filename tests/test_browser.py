@@ -220,16 +220,19 @@ PAGES = {
     None: ["/", "/login", "/register", "/{slug}/", "/{slug}/schedule", "/{slug}/schedule?view=grid",
            "/{slug}/now?at=2017-11-08T11:30", "/{slug}/proposals", "/{slug}/proposals/{proposal_id}",
            "/{slug}/schedule/sessions/{proposal_id}", "/nowhere/", "/forgot", "/reset/no-such-link",
-           "/{slug}/harvest", "/{slug}/schedule/tables"],
+           "/{slug}/harvest", "/{slug}/schedule/tables", "/sign-in-link", "/sign-in/no-such-link", "/{slug}/poster"],
     "participant@example.org": ["/{slug}/me/agenda", "/{slug}/me/votes", "/{slug}/me/proposals",
                                 "/{slug}/proposals/new", "/{slug}/proposals/{proposal_id}/edit", "/account",
-                                "/account/password", "/account/delete", "/{slug}/sessions/{proposal_id}/notes"],
+                                "/account/password", "/account/delete", "/{slug}/sessions/{proposal_id}/notes",
+                                "/{slug}/my-days", "/{slug}/proposals/{proposal_id}/head-count"],
     "facilitator@example.org": ["/{slug}/manage/", "/{slug}/manage/rooms", "/{slug}/manage/rooms/{room_id}",
                                 "/{slug}/manage/slots", "/{slug}/manage/slots/{slot_id}", "/{slug}/manage/people",
                                 "/{slug}/facilitate/", "/{slug}/facilitate/runs/{run_id}",
                                 "/{slug}/facilitate/versions/{number}", "/{slug}/facilitate/versions/1",
                                 "/{slug}/proposals/{proposal_id}", "/{slug}/announcements", "/{slug}/manage/formats",
-                                "/{slug}/facilitate/versions/{number}/tables"],
+                                "/{slug}/facilitate/versions/{number}/tables", "/{slug}/manage/people/import",
+                                "/{slug}/manage/badges", "/{slug}/manage/people/{user_id}/days",
+                                "/{slug}/facilitate/head-counts/{slot_id}"],
 }
 
 

@@ -138,8 +138,11 @@ def version(event, number):
     single = [it for it in scheduled if len(it.runs) <= 1]
     swap_form.first.choices = swap_form.second.choices = [
         SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
+    from ..services.arrival import head_counts, present_per_day
+
     return render_template("facilitate/version.html", event=event, review=review, version=version,
-                           move_form=move_form, swap_form=swap_form, form=EmptyForm())
+                           move_form=move_form, swap_form=swap_form, form=EmptyForm(),
+                           present=present_per_day(event), head_counts=head_counts(event))
 
 
 @bp.get("/versions/<int:number>/tables")

@@ -50,7 +50,8 @@ def personal_data(user: User) -> dict:
         "account": {"email": user.email, "display_name": user.display_name, "languages": user.languages,
                     "language_of_pages": user.locale, "email_choices": user.email_prefs or {},
                     "created_at": iso(user.created_at)},
-        "events": [{"event": m.event.name, "role": m.role, "joined_at": iso(m.joined_at)}
+        "events": [{"event": m.event.name, "role": m.role, "joined_at": iso(m.joined_at),
+                    "days_present": m.days}
                    for m in db.session.scalars(select(Membership).where(Membership.user_id == user.id))],
         "sessions_you_run_or_were_invited_to": [
             {"event": f.proposal.event.name, "title": f.proposal.title, "status": f.proposal.status,

@@ -69,6 +69,8 @@ def test_bad_input_is_one_line_naming_the_place(tmp_path):
                     "sessions[0].length: must be at least 1, got 0"),
         "negative": ({**base, "rooms": [{**base["rooms"][0], "capacity": -4}] + base["rooms"][1:]},
                      "rooms[0].capacity: must be at least 0, got -4"),
+        "expected": ({**base, "sessions": [{**base["sessions"][0], "expected": "many"}] + base["sessions"][1:]},
+                     "sessions[0].expected: expected a whole number"),
     }
     for name, (data, expected) in cases.items():
         path = tmp_path / f"{name}.json"

@@ -190,3 +190,29 @@ def test_two_workers_are_reproducible_and_no_worse_than_one():
     again = solve(p, Options(time_limit=2.0, seed=3, workers=2))
     assert two.assignments == again.assignments
     assert score(p, two).attendable_votes >= score(p, one).attendable_votes
+
+
+def test_a_session_expected_at_55_goes_to_the_room_that_holds_55():
+    # b has 40 votes and a only 3, but the head counts so far say a will draw 55 people:
+    # with one slot for both, a takes the room for 55 and b the room for 30.
+    from dataclasses import replace
+
+    from solver import Slot
+    from solver.problem import problem_from_dict, problem_to_dict
+
+    people = [Participant(f"v{i}", votes=("b",)) for i in range(40)]
+    people += [Participant(f"w{i}", votes=("a",)) for i in range(3)]
+    rooms = (Room("fifty-five", 55), Room("thirty", 30))
+    one_slot = (Slot("d1-1", "2017-11-07", "09:00", "10:30"),)
+    sessions = [session("a", "x"), session("b", "y")]
+    by_votes = solve(make_problem(sessions, participants=people, rooms=rooms, slots=one_slot), QUICK)
+    assert {a.session: a.room for a in by_votes.assignments} == {"a": "thirty", "b": "fifty-five"}
+
+    expected = make_problem([replace(sessions[0], expected=55), sessions[1]], participants=people,
+                            rooms=rooms, slots=one_slot)
+    expected = problem_from_dict(json.loads(json.dumps(problem_to_dict(expected))))  # the key survives a file
+    solution = solve(expected, QUICK)
+    assert {a.session: a.room for a in solution.assignments} == {"a": "fifty-five", "b": "thirty"}
+    # The checker counts overflow from `expected` too: b's 40 voters in 30 seats.
+    assert score(expected, solution).overflow == 10
+    assert score(expected, by_votes).overflow == 25
