@@ -91,12 +91,6 @@ def default_now(event: Event, at: datetime | None = None) -> Slot | None:
     return next((s for s in event.slots if s.start > at), None)
 
 
-def plenary_room(event: Event, slot: Slot) -> Room | None:
-    """The biggest room free in a plenary slot."""
-    free = [r for r in event.rooms if slot not in r.unavailable]
-    return max(free, key=lambda r: (r.capacity, -r.id)) if free else None
-
-
 def placements(version: ScheduleVersion | None) -> dict[int, list[tuple[int, int, int | None]]]:
     """proposal id → its runs in a version: (slot id, room id, table)."""
     out: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)

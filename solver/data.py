@@ -115,7 +115,6 @@ class Compiled:
         # Sessions whose moves or preference misses are counted.
         self.watched = [si in self.published_future or self.prefer_mask[si] != 0 for si in range(self.S)]
         self.allowed = [self._allowed(si) for si in range(self.S)]
-        self.allowed_starts = [sorted(a) for a in self.allowed]
         self.unit_allowed: list[dict[int, list[int]]] = []
         for u in range(self.U):
             if u in self.pinned:

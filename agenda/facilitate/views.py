@@ -6,7 +6,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import scheduling
-from ..access import loader, owned
+from ..access import owned
 from ..auth.forms import EmptyForm
 from ..dates import when
 from ..extensions import db
@@ -19,9 +19,6 @@ from ..services.review import review_version
 from .forms import GenerateForm, MoveForm, SwapForm
 
 bp = Blueprint("facilitate", __name__, url_prefix="/<slug>/facilitate")
-
-load_run = loader(SolveRun, "run_id")
-
 
 def load_version(event, kwargs) -> ScheduleVersion:
     number = kwargs.pop("number")

@@ -35,7 +35,7 @@ def notes_of(proposal: Proposal) -> SessionNotes | None:
     return db.session.get(SessionNotes, proposal.id)
 
 
-def items_of(proposal: Proposal) -> list[ActionItem]:
+def action_items_of(proposal: Proposal) -> list[ActionItem]:
     return list(db.session.scalars(select(ActionItem).where(ActionItem.proposal_id == proposal.id)
                                    .order_by(ActionItem.created_at, ActionItem.id)))
 
@@ -171,6 +171,6 @@ def as_json(event: Event, entries: list[Entry]) -> dict:
     } for e in entries]}
 
 
-__all__ = ["Entry", "add_action_item", "allow_editor", "as_json", "as_markdown", "can_edit_notes",
-           "can_read_notes", "delete_action_item", "harvest", "items_of", "notes_of", "owner_name", "save_notes",
-           "set_action_status"]
+__all__ = ["Entry", "action_items_of", "add_action_item", "allow_editor", "as_json", "as_markdown",
+           "can_edit_notes", "can_read_notes", "delete_action_item", "harvest", "notes_of", "owner_name",
+           "save_notes", "set_action_status"]

@@ -17,9 +17,6 @@ from .content import touch_event
 
 log = logging.getLogger(__name__)
 
-# What attendees read about a session: an edit of these is a new revision of the session.
-READ_FIELDS = ("title", "description", "visibility", "format", "language")
-
 
 @dataclass(frozen=True)
 class ProposalData:

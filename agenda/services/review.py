@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from .. import scheduling
 from ..extensions import db
-from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Slot, Vote
+from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Vote
 from ..reasons import describe
 from .frames import Frame, Item, frame_of, items_of, runs_by_proposal
 
@@ -177,7 +177,3 @@ def review_version(event: Event, version: ScheduleVersion) -> Review:
         reasons=[describe(r, event) for r in version.reasons],
         can_publish=version.status == "draft" and newest is not None and newest.id == version.id,
         runs_allowed={it.proposal.id: runs_allowed(it.proposal) for it in items})
-
-
-def now_slot_of(version: ScheduleVersion) -> Slot | None:
-    return db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
