@@ -15,8 +15,8 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user
 
-from .extensions import login_manager
-from .models import Event, Proposal
+from .extensions import db, login_manager
+from .models import Event, NotesEditor, Proposal
 
 LISTED = ("proposed", "accepted")
 
@@ -88,10 +88,17 @@ def proposal_staff(user, proposal: Proposal) -> bool:
     return staff(user, proposal.event)
 
 
-def notes_edit(user, proposal: Proposal) -> bool:
-    from .services.harvest import can_edit_notes
+def notes_editor(user, proposal: Proposal) -> bool:
+    """The session's facilitators, the people they allowed, and the event's facilitators."""
+    if not _authenticated(user):
+        return False
+    if staff(user, proposal.event) or proposal.is_facilitator(user):
+        return True
+    return db.session.get(NotesEditor, (proposal.id, user.id)) is not None
 
-    return proposal.status in ("accepted", "withdrawn", "merged") and can_edit_notes(user, proposal)
+
+def notes_edit(user, proposal: Proposal) -> bool:
+    return proposal.status in ("accepted", "withdrawn", "merged") and notes_editor(user, proposal)
 
 
 def proposal_vote(user, proposal: Proposal) -> bool:

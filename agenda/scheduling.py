@@ -99,6 +99,20 @@ def placements(version: ScheduleVersion | None) -> dict[int, list[tuple[int, int
     return dict(out)
 
 
+def runs_allowed(proposal: Proposal) -> int:
+    """How many times the session may run: as the facilitators set it, else as its format says
+    (once when it lasts more than a slot)."""
+    if proposal.length != 1:
+        return 1
+    if proposal.runs:
+        return proposal.runs
+    return int((proposal.event.format_settings or {}).get(proposal.format, {}).get("runs", 1))
+
+
+def at_table(proposal: Proposal) -> bool:
+    return bool((proposal.event.format_settings or {}).get(proposal.format, {}).get("at_table"))
+
+
 def people_of(event: Event) -> dict[int, User]:
     """Everyone a schedule of the event concerns: members, and hosts and voters without a
     membership (site admins may propose and vote anywhere)."""
@@ -193,8 +207,6 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
                                        solver.Placement(skey(s), rkey(room))))
     pinned = set()
     accepted_ids = {p.id for p in proposals}
-    from .services.proposals import at_table, runs_allowed
-
     for p in proposals:
         pin = [a for a in pins.get(p.id, []) if a.slot_id in slot_by_id and a.room_id in room_by_id]
         fixed = None

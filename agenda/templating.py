@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from . import enums
-from .auth.forms import EmptyForm
 from .dates import span, when
+from .forms import EmptyForm
 from .languages import language_name
 from .permissions import can
 

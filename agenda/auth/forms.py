@@ -99,10 +99,6 @@ class DeleteAccountForm(BaseForm):
     )
 
 
-class EmptyForm(BaseForm):
-    """A CSRF-protected one-click POST (log out, make facilitator, delete)."""
-
-
 class ForgotForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 

@@ -7,9 +7,9 @@ from wtforms import SelectChoice
 
 from .. import scheduling
 from ..access import owned
-from ..auth.forms import EmptyForm
 from ..dates import when
 from ..extensions import db
+from ..forms import EmptyForm
 from ..models import Room, ScheduleVersion, Slot, SolveRun
 from ..permissions import permission
 from ..reasons import outcome

@@ -20,15 +20,15 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import get_by_id, load_proposal
-from ..auth.forms import EmptyForm
-from ..auth.views import safe_next
 from ..extensions import db
-from ..forms import apply_field_error
+from ..forms import EmptyForm, apply_field_error
 from ..models import Facilitation, Notice, Proposal
 from ..notices import notice_text
 from ..permissions import LISTED, Denied, allowed, member, permission, staff
+from ..scheduling import at_table, runs_allowed
 from ..services import ServiceError
 from ..services import proposals as svc
+from ..urls import safe_next
 from .forms import InviteForm, MergeForm, ProposalForm, SchedulingForm, VoteForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/<slug>")
@@ -113,7 +113,7 @@ def show(event, proposal):
         staff=is_staff, invitation=invitation, invite_form=InviteForm(), merge_form=merge_form,
         unmet=svc.unmet_needs(proposal), member=member(current_user, event),
         scheduling_form=_scheduling_form(event, proposal) if is_staff else None,
-        runs_allowed=svc.runs_allowed(proposal), at_table=svc.at_table(proposal),
+        runs_allowed=runs_allowed(proposal), at_table=at_table(proposal),
     )
 
 

@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..access import get_by_id
-from ..auth.forms import EmptyForm
 from ..exports import frab, ics, text
 from ..extensions import db
+from ..forms import EmptyForm
 from ..models import Assignment, ProposalRevision, ScheduleVersion, Slot, utcnow
 from ..permissions import permission
 from ..services import ServiceError

@@ -12,18 +12,9 @@ from ..db_tx import transaction
 from ..enums import ActionStatus, label
 from ..extensions import db
 from ..models import ActionItem, Event, Membership, NotesEditor, Proposal, SessionNotes, User, utcnow
-from ..permissions import member, staff
+from ..permissions import member
 from . import ServiceError
 from .content import touch_event
-
-
-def can_edit_notes(user, proposal: Proposal) -> bool:
-    """The session's facilitators, the people they allowed, and the event's facilitators."""
-    if not user or not user.is_authenticated:
-        return False
-    if staff(user, proposal.event) or proposal.is_facilitator(user):
-        return True
-    return db.session.get(NotesEditor, (proposal.id, user.id)) is not None
 
 
 def can_read_notes(user, proposal: Proposal) -> bool:
@@ -172,5 +163,5 @@ def as_json(event: Event, entries: list[Entry]) -> dict:
 
 
 __all__ = ["Entry", "action_items_of", "add_action_item", "allow_editor", "as_json", "as_markdown",
-           "can_edit_notes", "can_read_notes", "delete_action_item", "harvest", "notes_of", "owner_name",
+           "can_read_notes", "delete_action_item", "harvest", "notes_of", "owner_name",
            "save_notes", "set_action_status"]

@@ -159,20 +159,6 @@ def update_proposal(proposal: Proposal, user: User, data: ProposalData) -> None:
             carry_into_next_draft(proposal.event)
 
 
-def runs_allowed(proposal: Proposal) -> int:
-    """How many times the session may run: as the facilitators set it, else as its format says
-    (once when it lasts more than a slot)."""
-    if proposal.length != 1:
-        return 1
-    if proposal.runs:
-        return proposal.runs
-    return int((proposal.event.format_settings or {}).get(proposal.format, {}).get("runs", 1))
-
-
-def at_table(proposal: Proposal) -> bool:
-    return bool((proposal.event.format_settings or {}).get(proposal.format, {}).get("at_table"))
-
-
 def set_scheduling(proposal: Proposal, runs: int | None, after_id: int | None) -> None:
     """The facilitators' say on how a session is scheduled: how many runs it may have (None: its
     format's default), and the session it follows (part 2 after part 1)."""

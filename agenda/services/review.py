@@ -169,11 +169,9 @@ def review_version(event: Event, version: ScheduleVersion) -> Review:
         Proposal.event_id == event.id, Proposal.status == "accepted", Proposal.id.not_in(placed or {0}))
         .order_by(Proposal.title)))
     newest = scheduling.newest_version(event)
-    from .proposals import runs_allowed
-
     return Review(
         version=version, frame=frame, items=items, reports=reports_of(event, items, frame.tz), diff=changes,
         against=against, published=published, unscheduled=unscheduled,
         reasons=[describe(r, event) for r in version.reasons],
         can_publish=version.status == "draft" and newest is not None and newest.id == version.id,
-        runs_allowed={it.proposal.id: runs_allowed(it.proposal) for it in items})
+        runs_allowed={it.proposal.id: scheduling.runs_allowed(it.proposal) for it in items})
