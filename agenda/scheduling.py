@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 import solver
 
+from .enums import InvitationState, ProposalStatus
 from .extensions import db
 from .models import (
     Assignment,
@@ -195,11 +196,12 @@ def _rows(event: Event, now_slot: Slot | None, base: ScheduleVersion | None,
 def _accepted(b: Parts) -> None:
     """The accepted proposals, and who runs each."""
     b.proposals = list(db.session.scalars(
-        select(Proposal).where(Proposal.event_id == b.event.id, Proposal.status == "accepted")
+        select(Proposal).where(Proposal.event_id == b.event.id, Proposal.status == ProposalStatus.ACCEPTED)
         .order_by(Proposal.id)))
     hosts: dict[int, list[int]] = defaultdict(list)
     for f in db.session.scalars(select(Facilitation).join(Proposal).where(
-            Proposal.event_id == b.event.id, Proposal.status == "accepted", Facilitation.state == "accepted")):
+            Proposal.event_id == b.event.id, Proposal.status == ProposalStatus.ACCEPTED,
+            Facilitation.state == InvitationState.ACCEPTED)):
         hosts[f.proposal_id].append(f.user_id)
     b.hosts = hosts
 
