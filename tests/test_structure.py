@@ -122,3 +122,29 @@ def test_no_function_is_too_tangled_to_read():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and complexity(node) > MAX_COMPLEXITY:
                 tangled.append(f"{name}.{node.name}: {complexity(node)}")
     assert tangled == []
+
+
+def _journal_mode(engine) -> str:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+
+
+def test_database_listeners_are_on_each_apps_engine_only(tmp_path, monkeypatch):
+    """Two apps, two engines, both set up; an engine the app did not make is left as it is."""
+    from sqlalchemy import create_engine
+
+    from agenda import create_app
+    from agenda.extensions import db
+
+    monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "instance"))
+    engines = []
+    for name in ("one", "two"):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / name}.sqlite"})
+        with app.app_context():
+            engines.append(db.engine)
+    assert engines[0] is not engines[1]
+    assert [_journal_mode(e) for e in engines] == ["wal", "wal"]
+    other = create_engine(f"sqlite:///{tmp_path / 'tool.sqlite'}")
+    assert _journal_mode(other) == "delete"
+    for engine in (*engines, other):
+        engine.dispose()
