@@ -13,7 +13,7 @@ from ..db_tx import insert_ignore, transaction
 from ..enums import InvitationState, ProposalStatus
 from ..extensions import db
 from ..models import EmailInvitation, Event, Facilitation, Proposal, ProposalRevision, Slot, User, Vote, utcnow
-from ..permissions import allowed, may_vote, require
+from ..permissions import allowed, may_vote, member, require
 from . import ServiceError
 from .content import touch_event
 
@@ -101,11 +101,9 @@ def _apply(proposal: Proposal, event: Event, data: ProposalData) -> dict:
 
 
 def create_proposal(event: Event, user: User, data: ProposalData) -> Proposal:
-    role = user.role_in(event)
-    if role is None:
-        raise ServiceError(_("Join the event before proposing a session."))
-    if not event.proposals_open and role == "participant":
-        raise ServiceError(_("Proposals are closed for this event."))
+    if not allowed(user, "proposal.create", event):
+        raise ServiceError(_("Proposals are closed for this event.") if member(user, event)
+                           else _("Join the event before proposing a session."))
     _check(event, data)
     with transaction():
         proposal = Proposal(event_id=event.id, status=ProposalStatus.PROPOSED)
@@ -362,7 +360,7 @@ def merge_proposals(keep: Proposal, other: Proposal) -> None:
 
 def _vote_refusal(user: User, proposal: Proposal) -> str:
     """Why permissions.may_vote says no, in words the voter can act on."""
-    if user.role_in(proposal.event) is None:
+    if not member(user, proposal.event):
         return _("Join the event before voting.")
     if not proposal.event.voting_open:
         return _("Voting is closed for this event.")

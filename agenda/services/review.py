@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import scheduling
+from ..enums import ProposalStatus
 from ..extensions import db
 from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Vote
 from ..reasons import describe
@@ -166,7 +167,8 @@ def review_version(event: Event, version: ScheduleVersion) -> Review:
     changes = diff(items, items_of(against)) if against is not None else Diff()
     placed = {it.proposal.id for it in items}
     unscheduled = list(db.session.scalars(select(Proposal).where(
-        Proposal.event_id == event.id, Proposal.status == "accepted", Proposal.id.not_in(placed or {0}))
+        Proposal.event_id == event.id, Proposal.status == ProposalStatus.ACCEPTED,
+        Proposal.id.not_in(placed or {0}))
         .order_by(Proposal.title)))
     newest = scheduling.newest_version(event)
     return Review(
