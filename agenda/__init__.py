@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config, db_tx  # noqa: F401  (db_tx registers the SQLite engine events)
+from . import config, db_tx
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = BoundedIntConverter
     db.init_app(app)
+    db_tx.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

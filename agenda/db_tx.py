@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from .extensions import db
 
@@ -23,7 +23,6 @@ def _is_sqlite(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record):
     if _is_sqlite(dbapi_connection):
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
@@ -34,10 +33,18 @@ def _sqlite_connect(dbapi_connection, connection_record):
         cursor.close()
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    """Listen on this app's engines only: other engines in the process (tools, tests, another app)
+    keep their own settings."""
+    with app.app_context():
+        for engine in db.engines.values():
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
 
 
 def write_transaction() -> None:

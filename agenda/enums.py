@@ -21,6 +21,31 @@ class ProposalStatus(Labelled):
     WITHDRAWN = "withdrawn"
     MERGED = "merged"
 
+    @property
+    def is_open(self) -> bool:
+        """Still in play: listed, takes votes, may be edited, withdrawn or merged."""
+        return self in (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
+
+    def can_become(self, other: str) -> bool:
+        return other in TRANSITIONS[self]
+
+
+class IllegalTransition(ValueError):
+    """A proposal cannot go from its state to that one (TRANSITIONS says which it can)."""
+
+
+# Where a proposal can go from each state: facilitators accept, decline or reopen; its proposer
+# or a facilitator withdraws; facilitators merge it into another. Withdrawn and merged are final.
+TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
+    ProposalStatus.PROPOSED: frozenset({ProposalStatus.ACCEPTED, ProposalStatus.DECLINED, ProposalStatus.WITHDRAWN,
+                                        ProposalStatus.MERGED}),
+    ProposalStatus.ACCEPTED: frozenset({ProposalStatus.PROPOSED, ProposalStatus.DECLINED, ProposalStatus.WITHDRAWN,
+                                        ProposalStatus.MERGED}),
+    ProposalStatus.DECLINED: frozenset({ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED}),
+    ProposalStatus.WITHDRAWN: frozenset(),
+    ProposalStatus.MERGED: frozenset(),
+}
+
 
 class SlotKind(Labelled):
     OPEN = "open"

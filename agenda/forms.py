@@ -48,6 +48,10 @@ class BaseForm(FlaskForm):
         return ok
 
 
+class EmptyForm(BaseForm):
+    """A CSRF-protected one-click POST (log out, make facilitator, delete)."""
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes: usable without JavaScript and with the keyboard."""
 

@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, current_app, g, has_request_context, make_re
 from flask_login import current_user
 
 from .permissions import permission
+from .urls import safe_next
 
 LANGUAGES = ("en", "es", "fr")  # the interface languages with a catalogue
 COOKIE = "lang"
@@ -68,8 +69,6 @@ def switch(code):
     It sets a cookie only; a logged-in person's profile setting is changed from their profile
     (a form), so this link writes nothing to the database.
     """
-    from .auth.views import safe_next
-
     if code not in LANGUAGES:
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
     response = make_response(redirect(safe_next(request.args.get("next")) or "/"))

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-LANGUAGES = {
+SPOKEN = {
     "en": _l("English"),
     "es": _l("Spanish"),
     "fr": _l("French"),
@@ -19,4 +19,4 @@ LANGUAGES = {
 
 
 def language_name(code: str) -> str:
-    return str(LANGUAGES.get(code, code))
+    return str(SPOKEN.get(code, code))

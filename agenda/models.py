@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .enums import IllegalTransition, ProposalStatus
 from .extensions import db
 
 
@@ -278,7 +279,7 @@ class Proposal(db.Model):
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     max_group: Mapped[int | None] = mapped_column(Integer)
     visibility: Mapped[str] = mapped_column(String(16), default="public")
-    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    status: Mapped[str] = mapped_column(String(16), default=ProposalStatus.PROPOSED)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -329,8 +330,21 @@ class Proposal(db.Model):
         )
 
     @property
+    def state(self) -> ProposalStatus:
+        return ProposalStatus(self.status)
+
+    def may_become(self, status: str) -> bool:
+        return self.state.can_become(status)
+
+    def move_to(self, status: ProposalStatus) -> None:
+        """Change state as enums.TRANSITIONS allows; IllegalTransition otherwise."""
+        if not self.may_become(status):
+            raise IllegalTransition(f"{self.status} -> {status}")
+        self.status = status
+
+    @property
     def open_for_votes(self) -> bool:
-        return self.status in ("proposed", "accepted")
+        return self.state.is_open
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.title!r} {self.status}>"

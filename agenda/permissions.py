@@ -15,10 +15,13 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user
 
-from .extensions import login_manager
-from .models import Event, Proposal
+from .enums import InvitationState, ProposalStatus
+from .extensions import db, login_manager
+from .models import Event, NotesEditor, Proposal
 
-LISTED = ("proposed", "accepted")
+LISTED = tuple(s for s in ProposalStatus if s.is_open)
+# A session's notes are written once it is accepted, and kept when it is withdrawn or merged.
+WITH_NOTES = (ProposalStatus.ACCEPTED, ProposalStatus.WITHDRAWN, ProposalStatus.MERGED)
 
 
 def _authenticated(user) -> bool:
@@ -46,14 +49,14 @@ def staff(user, event: Event) -> bool:
     return _authenticated(user) and user.can_facilitate(event)
 
 
-def _hosts(user, proposal: Proposal, states=("accepted",)) -> bool:
+def _hosts(user, proposal: Proposal, states=(InvitationState.ACCEPTED,)) -> bool:
     return _authenticated(user) and any(f.user_id == user.id and f.state in states for f in proposal.facilitations)
 
 
 def proposal_visible(user, proposal: Proposal) -> bool:
     """Open proposals to anyone (participants-only ones show closed); the rest to staff and their people."""
     return (proposal.status in LISTED or staff(user, proposal.event)
-            or _hosts(user, proposal, ("accepted", "invited", "declined")))
+            or _hosts(user, proposal, tuple(InvitationState)))
 
 
 def proposal_create(user, event: Event) -> bool:
@@ -64,12 +67,12 @@ def proposal_edit(user, proposal: Proposal) -> bool:
     """Facilitators of the event always; the proposal's own people while proposals are open."""
     if staff(user, proposal.event):
         return True
-    return _hosts(user, proposal) and proposal.event.proposals_open and proposal.status in LISTED
+    return _hosts(user, proposal) and proposal.event.proposals_open and proposal.state.is_open
 
 
 def proposal_withdraw(user, proposal: Proposal) -> bool:
     """Only the proposer or a facilitator of the event; a co-facilitator leaves instead."""
-    if proposal.status not in LISTED:
+    if not proposal.may_become(ProposalStatus.WITHDRAWN):
         return False
     proposer = proposal.proposer
     return staff(user, proposal.event) or (_authenticated(user) and proposer is not None and proposer.id == user.id)
@@ -77,26 +80,41 @@ def proposal_withdraw(user, proposal: Proposal) -> bool:
 
 def proposal_leave(user, proposal: Proposal) -> bool:
     return _authenticated(user) and any(
-        f.user_id == user.id and f.state == "accepted" and not f.is_proposer for f in proposal.facilitations)
+        f.user_id == user.id and f.state == InvitationState.ACCEPTED and not f.is_proposer
+        for f in proposal.facilitations)
 
 
 def proposal_respond(user, proposal: Proposal) -> bool:
-    return _hosts(user, proposal, ("invited",)) and proposal_visible(user, proposal)
+    return _hosts(user, proposal, (InvitationState.INVITED,)) and proposal_visible(user, proposal)
 
 
 def proposal_staff(user, proposal: Proposal) -> bool:
     return staff(user, proposal.event)
 
 
-def notes_edit(user, proposal: Proposal) -> bool:
-    from .services.harvest import can_edit_notes
+def notes_editor(user, proposal: Proposal) -> bool:
+    """The session's facilitators, the people they allowed, and the event's facilitators."""
+    if not _authenticated(user):
+        return False
+    if staff(user, proposal.event) or proposal.is_facilitator(user):
+        return True
+    return db.session.get(NotesEditor, (proposal.id, user.id)) is not None
 
-    return proposal.status in ("accepted", "withdrawn", "merged") and can_edit_notes(user, proposal)
+
+def notes_edit(user, proposal: Proposal) -> bool:
+    return proposal.state in WITH_NOTES and notes_editor(user, proposal)
 
 
 def proposal_vote(user, proposal: Proposal) -> bool:
     """Members vote on what they may see; the answer never tells outsiders what a proposal is."""
     return member(user, proposal.event) and proposal_visible(user, proposal)
+
+
+def may_vote(user, proposal: Proposal) -> bool:
+    """May mark the session as one to attend: a member who may see it, while voting is open, when it
+    takes votes and they do not run it. (Unmarking is always possible: a vote is one's own.)"""
+    return (proposal_vote(user, proposal) and proposal.event.voting_open and proposal.state.is_open
+            and not proposal.is_facilitator(user))
 
 
 @dataclass(frozen=True)
@@ -141,6 +159,11 @@ def allowed(user, name: str, obj=None) -> bool:
 def can(name: str, obj=None) -> bool:
     """For templates: may the current user do this?"""
     return allowed(current_user, name, obj)
+
+
+def can_vote(proposal: Proposal) -> bool:
+    """For templates: may the current user mark this session (may_vote)?"""
+    return may_vote(current_user, proposal)
 
 
 class Denied(PermissionError):

@@ -7,6 +7,8 @@ which are stored as they are. The words are made here, when the reader's languag
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -22,7 +24,7 @@ def _and(items: list[str]) -> str:
 
 
 class Names:
-    """Names and times for the references of one record."""
+    """Names and times for the references of one record (looked up when a sentence asks)."""
 
     def __init__(self, event: Event, record: dict):
         self.event = event
@@ -38,7 +40,7 @@ class Names:
             return p.title if p else _("a session")
         if "plenary" in ref:
             s = db.session.get(Slot, ref["plenary"])
-            return (s.label if s and s.label else _("the plenary"))
+            return s.label if s and s.label else _("the plenary")
         return _("a session")
 
     def time(self, i: int = 0) -> str:
@@ -46,18 +48,37 @@ class Names:
         s = db.session.get(Slot, refs[i]) if i < len(refs) else None
         return when(s.start, self.event.tz, "weekday_time") if s else _("a slot")
 
-    def room(self, i: int = 0) -> str:
+    @property
+    def s1(self) -> str:
+        return self.session(0)
+
+    @property
+    def s2(self) -> str:
+        return self.session(1)
+
+    @property
+    def t(self) -> str:
+        return self.time(0)
+
+    @property
+    def room(self) -> str:
         refs = self.record.get("rooms") or []
-        r = db.session.get(Room, refs[i]) if i < len(refs) else None
+        r = db.session.get(Room, refs[0]) if refs else None
         return r.name if r else _("a room")
 
-    def people(self) -> str:
+    @property
+    def past(self) -> bool:
+        return bool(self.record.get("past"))
+
+    @property
+    def who(self) -> str:
         names = []
         for user_id in self.record.get("people") or []:
             u = db.session.get(User, user_id)
             names.append(u.display_name if u else _("someone who has left"))
         return _and(names) or _("a facilitator")
 
+    @property
     def needs(self) -> str:
         return _and(list(self.record.get("needs") or []))
 
@@ -66,135 +87,196 @@ class Names:
         return numbers[i] if i < len(numbers) else 0
 
 
+def _unknown(w: Names) -> str:
+    return _("The schedule names a session, slot or room this event does not have.")
+
+
+def _pinned_room_lacks_needs(w: Names) -> str:
+    if w.past:
+        return _(
+            "'%(session)s' took place in %(room)s, which has no %(needs)s.", session=w.s1, room=w.room, needs=w.needs
+        )
+    return _("'%(session)s' is pinned to %(room)s, which has no %(needs)s.", session=w.s1, room=w.room, needs=w.needs)
+
+
+# Every code the solver and its checker give (solver.explain.CODES), in words: the one table the
+# app uses. The solver's command line has its own English words for the same codes.
+WORDS: dict[str, Callable[[Names], str]] = {
+    # The checker's rules (a hand edit or an imported solution that breaks one)
+    "unknown_session": _unknown,
+    "unknown_slot": _unknown,
+    "unknown_room": _unknown,
+    "past_end_of_day": lambda w: _(
+        "'%(session)s' would run past the end of the day if it started at %(time)s.", session=w.s1, time=w.t
+    ),
+    "session_missing": lambda w: _("'%(session)s' is neither scheduled nor listed as unscheduled.", session=w.s1),
+    "session_twice": lambda w: _("'%(session)s' appears more than once.", session=w.s1),
+    "too_many_runs": lambda w: ngettext(
+        "'%(session)s' may run only once.", "'%(session)s' may run at most %(num)d times.", w.number(1), session=w.s1
+    ),
+    "runs_same_slot": lambda w: _("'%(session)s' would run twice at %(time)s.", session=w.s1, time=w.t),
+    "fixed_moved": lambda w: _("'%(session)s' is fixed to %(time)s in %(room)s.", session=w.s1, time=w.t, room=w.room),
+    "room_lacks_needs": lambda w: _(
+        "'%(session)s' needs %(needs)s, which %(room)s does not have.", session=w.s1, needs=w.needs, room=w.room
+    ),
+    "room_unavailable": lambda w: _(
+        "%(room)s is not available at %(time)s, when '%(session)s' would be there.", room=w.room, time=w.t, session=w.s1
+    ),
+    "room_double_booked": lambda w: _(
+        "%(room)s would hold both '%(first)s' and '%(second)s' at %(time)s.",
+        room=w.room,
+        first=w.s1,
+        second=w.s2,
+        time=w.t,
+    ),
+    "hall_mixed": lambda w: _(
+        "%(room)s cannot hold the session '%(first)s' and the table '%(second)s' at %(time)s.",
+        room=w.room,
+        first=w.s1,
+        second=w.s2,
+        time=w.t,
+    ),
+    "table_double_booked": lambda w: _(
+        "Table %(table)d in %(room)s would hold both '%(first)s' and '%(second)s' at %(time)s.",
+        table=w.number(0),
+        room=w.room,
+        first=w.s1,
+        second=w.s2,
+        time=w.t,
+    ),
+    "table_needs_hall": lambda w: _(
+        "'%(session)s' runs at a table: put it at a table of a hall, not in %(room)s.", session=w.s1, room=w.room
+    ),
+    "table_out_of_range": lambda w: _(
+        "%(room)s has tables 1 to %(tables)d; there is no table %(table)d.",
+        room=w.room,
+        tables=w.number(1),
+        table=w.number(0),
+    ),
+    "table_for_ordinary": lambda w: _(
+        "'%(session)s' does not run at a table: it takes the whole of %(room)s.", session=w.s1, room=w.room
+    ),
+    "session_unavailable": lambda w: _("'%(session)s' cannot take place at %(time)s.", session=w.s1, time=w.t),
+    "facilitator_unavailable": lambda w: _(
+        "%(person)s, who runs '%(session)s', is not available at %(time)s.", person=w.who, session=w.s1, time=w.t
+    ),
+    "facilitator_double_booked": lambda w: _(
+        "%(person)s is in both '%(first)s' and '%(second)s' on %(time)s.",
+        person=w.who,
+        first=w.s1,
+        second=w.s2,
+        time=w.t,
+    ),
+    "placed_in_past": lambda w: _(
+        "'%(session)s' cannot go to %(time)s: that slot has already started.", session=w.s1, time=w.t
+    ),
+    "past_changed": lambda w: _(
+        "'%(session)s' has already taken place at %(time)s in %(room)s; it stays there.",
+        session=w.s1,
+        time=w.t,
+        room=w.room,
+    ),
+    "after_order": lambda w: _(
+        "'%(first)s' is a part 2: it must come after every run of '%(second)s'.", first=w.s1, second=w.s2
+    ),
+    # Why no valid schedule exists (fixed or past sessions collide)
+    "pinned_past_end_of_day": lambda w: _(
+        "'%(session)s' is pinned to %(time)s but would run past the end of the day.", session=w.s1, time=w.t
+    ),
+    "fixed_in_past": lambda w: _(
+        "'%(session)s' is pinned to %(time)s, which has already started.", session=w.s1, time=w.t
+    ),
+    "pinned_room_lacks_needs": _pinned_room_lacks_needs,
+    "pinned_room_unavailable": lambda w: _(
+        "'%(session)s' is pinned to %(room)s at %(time)s, when that room is not available.",
+        session=w.s1,
+        room=w.room,
+        time=w.t,
+    ),
+    "pinned_session_unavailable": lambda w: _(
+        "'%(session)s' is pinned to %(time)s, when it cannot take place.", session=w.s1, time=w.t
+    ),
+    "pinned_same_room": lambda w: _(
+        "'%(first)s' and '%(second)s' are both pinned to %(room)s at %(time)s.",
+        first=w.s1,
+        second=w.s2,
+        room=w.room,
+        time=w.t,
+    ),
+    "pinned_facilitator_unavailable": lambda w: _(
+        "'%(session)s' is pinned to %(time)s, when %(person)s, who runs it, is not available.",
+        session=w.s1,
+        time=w.t,
+        person=w.who,
+    ),
+    "pinned_facilitator_twice": lambda w: _(
+        "%(person)s is pinned to two places at %(time)s: '%(first)s' and '%(second)s'.",
+        person=w.who,
+        time=w.t,
+        first=w.s1,
+        second=w.s2,
+    ),
+    # Why a session was left out
+    "no_hall_with_tables": lambda w: _(
+        "'%(session)s' runs at a table, and no room is a hall with tables.", session=w.s1
+    ),
+    "no_room_has_needs": lambda w: _("'%(session)s' needs %(needs)s, and no room has it.", session=w.s1, needs=w.needs),
+    "too_long_for_any_day": lambda w: ngettext(
+        "'%(session)s' lasts %(num)d slot, and no day has that many slots in a row left.",
+        "'%(session)s' lasts %(num)d slots, and no day has that many slots in a row left.",
+        w.number(0),
+        session=w.s1,
+    ),
+    "facilitators_never_free": lambda w: _(
+        "'%(session)s' has no slot left in which it and the people who run it (%(people)s) are all available.",
+        session=w.s1,
+        people=w.who,
+    ),
+    "session_never_available": lambda w: _("'%(session)s' is unavailable in every slot that is left.", session=w.s1),
+    "no_room_with_needs_when_free": lambda w: _(
+        "'%(session)s' needs %(needs)s, and no room with it is free when the people who run it can be there.",
+        session=w.s1,
+        needs=w.needs,
+    ),
+    "no_room_when_free": lambda w: _(
+        "'%(session)s' has no free room when the people who run it can be there.", session=w.s1
+    ),
+    "all_places_taken": lambda w: ngettext(
+        "'%(session)s' could not be placed: the %(num)d slot where it fits is full, or one of the "
+        "people who run it is busy then.",
+        "'%(session)s' could not be placed: each of the %(num)d slots where it fits is full, or one of "
+        "the people who run it is busy then.",
+        w.number(0),
+        session=w.s1,
+    ),
+    "feature_shortage": lambda w: _(
+        "%(sessions)d session-slots need %(needs)s, but rooms with it offer only %(offered)d: "
+        "some of those sessions cannot be placed.",
+        sessions=w.number(0),
+        needs=w.needs,
+        offered=w.number(1),
+    ),
+    "after_impossible": lambda w: _(
+        "'%(first)s' must come after '%(second)s', but no slot left lets it start after "
+        "'%(second)s' ends: one of them stays unscheduled.",
+        first=w.s1,
+        second=w.s2,
+    ),
+    "table_shortage": lambda w: _(
+        "%(sessions)d table sessions, but the halls have %(places)d table places in the free "
+        "slots: some of them cannot be placed.",
+        sessions=w.number(0),
+        places=w.number(1),
+    ),
+}
+
+
 def describe(record: dict | str, event: Event) -> str:
     """One refusal, warning or reason in the reader's language."""
     if isinstance(record, str):  # stored before reasons were codes
         return record
-    n = Names(event, record)
-    code = record.get("code")
-    s1, s2 = n.session(0), n.session(1)
-    t, room, who, needs = n.time(), n.room(), n.people(), n.needs()
-    past = bool(record.get("past"))
-    match code:
-        # The checker's rules (a hand edit or an imported solution that breaks one)
-        case "unknown_session" | "unknown_slot" | "unknown_room":
-            return _("The schedule names a session, slot or room this event does not have.")
-        case "past_end_of_day":
-            return _("'%(session)s' would run past the end of the day if it started at %(time)s.",
-                     session=s1, time=t)
-        case "session_missing":
-            return _("'%(session)s' is neither scheduled nor listed as unscheduled.", session=s1)
-        case "session_twice":
-            return _("'%(session)s' appears more than once.", session=s1)
-        case "too_many_runs":
-            return ngettext("'%(session)s' may run only once.", "'%(session)s' may run at most %(num)d times.",
-                            n.number(1), session=s1)
-        case "runs_same_slot":
-            return _("'%(session)s' would run twice at %(time)s.", session=s1, time=t)
-        case "fixed_moved":
-            return _("'%(session)s' is fixed to %(time)s in %(room)s.", session=s1, time=t, room=room)
-        case "room_lacks_needs":
-            return _("'%(session)s' needs %(needs)s, which %(room)s does not have.", session=s1, needs=needs,
-                     room=room)
-        case "room_unavailable":
-            return _("%(room)s is not available at %(time)s, when '%(session)s' would be there.", room=room,
-                     time=t, session=s1)
-        case "room_double_booked":
-            return _("%(room)s would hold both '%(first)s' and '%(second)s' at %(time)s.", room=room, first=s1,
-                     second=s2, time=t)
-        case "hall_mixed":
-            return _("%(room)s cannot hold the session '%(first)s' and the table '%(second)s' at %(time)s.",
-                     room=room, first=s1, second=s2, time=t)
-        case "table_double_booked":
-            return _("Table %(table)d in %(room)s would hold both '%(first)s' and '%(second)s' at %(time)s.",
-                     table=n.number(0), room=room, first=s1, second=s2, time=t)
-        case "table_needs_hall":
-            return _("'%(session)s' runs at a table: put it at a table of a hall, not in %(room)s.",
-                     session=s1, room=room)
-        case "table_out_of_range":
-            return _("%(room)s has tables 1 to %(tables)d; there is no table %(table)d.", room=room,
-                     tables=n.number(1), table=n.number(0))
-        case "table_for_ordinary":
-            return _("'%(session)s' does not run at a table: it takes the whole of %(room)s.", session=s1,
-                     room=room)
-        case "session_unavailable":
-            return _("'%(session)s' cannot take place at %(time)s.", session=s1, time=t)
-        case "facilitator_unavailable":
-            return _("%(person)s, who runs '%(session)s', is not available at %(time)s.", person=who,
-                     session=s1, time=t)
-        case "facilitator_double_booked":
-            return _("%(person)s is in both '%(first)s' and '%(second)s' on %(time)s.", person=who, first=s1,
-                     second=s2, time=t)
-        case "placed_in_past":
-            return _("'%(session)s' cannot go to %(time)s: that slot has already started.", session=s1, time=t)
-        case "past_changed":
-            return _("'%(session)s' has already taken place at %(time)s in %(room)s; it stays there.",
-                     session=s1, time=t, room=room)
-        case "after_order":
-            return _("'%(first)s' is a part 2: it must come after every run of '%(second)s'.", first=s1,
-                     second=s2)
-        # Why no valid schedule exists (fixed or past sessions collide)
-        case "pinned_past_end_of_day":
-            return _("'%(session)s' is pinned to %(time)s but would run past the end of the day.",
-                     session=s1, time=t)
-        case "fixed_in_past":
-            return _("'%(session)s' is pinned to %(time)s, which has already started.", session=s1, time=t)
-        case "pinned_room_lacks_needs":
-            if past:
-                return _("'%(session)s' took place in %(room)s, which has no %(needs)s.", session=s1,
-                         room=room, needs=needs)
-            return _("'%(session)s' is pinned to %(room)s, which has no %(needs)s.", session=s1, room=room,
-                     needs=needs)
-        case "pinned_room_unavailable":
-            return _("'%(session)s' is pinned to %(room)s at %(time)s, when that room is not available.",
-                     session=s1, room=room, time=t)
-        case "pinned_session_unavailable":
-            return _("'%(session)s' is pinned to %(time)s, when it cannot take place.", session=s1, time=t)
-        case "pinned_same_room":
-            return _("'%(first)s' and '%(second)s' are both pinned to %(room)s at %(time)s.", first=s1,
-                     second=s2, room=room, time=t)
-        case "pinned_facilitator_unavailable":
-            return _("'%(session)s' is pinned to %(time)s, when %(person)s, who runs it, is not available.",
-                     session=s1, time=t, person=who)
-        case "pinned_facilitator_twice":
-            return _("%(person)s is pinned to two places at %(time)s: '%(first)s' and '%(second)s'.",
-                     person=who, time=t, first=s1, second=s2)
-        # Why a session was left out
-        case "no_hall_with_tables":
-            return _("'%(session)s' runs at a table, and no room is a hall with tables.", session=s1)
-        case "no_room_has_needs":
-            return _("'%(session)s' needs %(needs)s, and no room has it.", session=s1, needs=needs)
-        case "too_long_for_any_day":
-            return ngettext("'%(session)s' lasts %(num)d slot, and no day has that many slots in a row left.",
-                            "'%(session)s' lasts %(num)d slots, and no day has that many slots in a row left.",
-                            n.number(0), session=s1)
-        case "facilitators_never_free":
-            return _("'%(session)s' has no slot left in which it and the people who run it (%(people)s) "
-                     "are all available.", session=s1, people=who)
-        case "session_never_available":
-            return _("'%(session)s' is unavailable in every slot that is left.", session=s1)
-        case "no_room_with_needs_when_free":
-            return _("'%(session)s' needs %(needs)s, and no room with it is free when the people who run it "
-                     "can be there.", session=s1, needs=needs)
-        case "no_room_when_free":
-            return _("'%(session)s' has no free room when the people who run it can be there.", session=s1)
-        case "all_places_taken":
-            return ngettext(
-                "'%(session)s' could not be placed: the %(num)d slot where it fits is full, or one of the "
-                "people who run it is busy then.",
-                "'%(session)s' could not be placed: each of the %(num)d slots where it fits is full, or one of "
-                "the people who run it is busy then.", n.number(0), session=s1)
-        case "feature_shortage":
-            return _("%(sessions)d session-slots need %(needs)s, but rooms with it offer only %(offered)d: "
-                     "some of those sessions cannot be placed.", sessions=n.number(0), needs=needs,
-                     offered=n.number(1))
-        case "after_impossible":
-            return _("'%(first)s' must come after '%(second)s', but no slot left lets it start after "
-                     "'%(second)s' ends: one of them stays unscheduled.", first=s1, second=s2)
-        case "table_shortage":
-            return _("%(sessions)d table sessions, but the halls have %(places)d table places in the free "
-                     "slots: some of them cannot be placed.", sessions=n.number(0), places=n.number(1))
-    return _("The schedule breaks a rule.")
+    words = WORDS.get(record.get("code"))
+    return words(Names(event, record)) if words else _("The schedule breaks a rule.")
 
 
 def outcome(run: SolveRun, event: Event) -> str:

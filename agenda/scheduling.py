@@ -19,11 +19,13 @@ from sqlalchemy import func, select
 
 import solver
 
+from .enums import InvitationState, ProposalStatus
 from .extensions import db
 from .models import (
     Assignment,
     Event,
     Facilitation,
+    HeadCount,
     Membership,
     Proposal,
     Room,
@@ -91,18 +93,26 @@ def default_now(event: Event, at: datetime | None = None) -> Slot | None:
     return next((s for s in event.slots if s.start > at), None)
 
 
-def plenary_room(event: Event, slot: Slot) -> Room | None:
-    """The biggest room free in a plenary slot."""
-    free = [r for r in event.rooms if slot not in r.unavailable]
-    return max(free, key=lambda r: (r.capacity, -r.id)) if free else None
-
-
 def placements(version: ScheduleVersion | None) -> dict[int, list[tuple[int, int, int | None]]]:
     """proposal id → its runs in a version: (slot id, room id, table)."""
     out: dict[int, list[tuple[int, int, int | None]]] = defaultdict(list)
     for a in version.assignments if version is not None else ():
         out[a.proposal_id].append((a.slot_id, a.room_id, a.table))
     return dict(out)
+
+
+def runs_allowed(proposal: Proposal) -> int:
+    """How many times the session may run: as the facilitators set it, else as its format says
+    (once when it lasts more than a slot)."""
+    if proposal.length != 1:
+        return 1
+    if proposal.runs:
+        return proposal.runs
+    return int((proposal.event.format_settings or {}).get(proposal.format, {}).get("runs", 1))
+
+
+def at_table(proposal: Proposal) -> bool:
+    return bool((proposal.event.format_settings or {}).get(proposal.format, {}).get("at_table"))
 
 
 def people_of(event: Event) -> dict[int, User]:
@@ -116,27 +126,234 @@ def people_of(event: Event) -> dict[int, User]:
     return {u.id: u for u in users}
 
 
-def mark_absent(event: Event, participants: tuple[solver.Participant, ...], slots: list[Slot], skey,
-                person_rank: dict[int, int]) -> tuple[solver.Participant, ...]:
+@dataclass
+class Parts:
+    """What the steps of `build_problem` share: the rows the problem holds, their keys, and the
+    problem's fields (`solver.Problem`'s keyword arguments) as the steps add them."""
+
+    event: Event
+    now_slot: Slot | None
+    base: ScheduleVersion | None
+    pins_from: ScheduleVersion | None
+    slots: list[Slot]
+    rooms: list[Room]
+    closed: list[Slot]  # no session starts or runs here: breaks, plenaries, removed slots
+    people: dict[int, User]
+    prev_runs: dict[int, list[tuple[int, int, int | None]]]
+    ranks: dict[str, dict[int, int]]  # kind ("slot", "room", "proposal", "person") → id → rank
+    proposals: list[Proposal] = field(default_factory=list)  # the accepted ones
+    hosts: dict[int, list[int]] = field(default_factory=dict)  # proposal id → user ids
+    plenaries: dict[str, tuple[Slot, Room]] = field(default_factory=dict)
+    pinned: set[str] = field(default_factory=set)
+    votes: dict[str, int] = field(default_factory=dict)
+    fields: dict = field(default_factory=lambda: {"slots": [], "rooms": [], "sessions": [], "participants": []})
+
+    def __post_init__(self):
+        self.slot_by_id = {s.id: s for s in self.slots}
+        self.room_by_id = {r.id: r for r in self.rooms}
+
+    def skey(self, s: Slot) -> str:
+        return f"t{self.ranks['slot'][s.id]}"
+
+    def rkey(self, r: Room) -> str:
+        return f"r{self.ranks['room'][r.id]}"
+
+    def pkey(self, proposal_id: int) -> str:
+        return f"p{self.ranks['proposal'][proposal_id]}"
+
+    def ukey(self, user_id: int) -> str:
+        return f"u{self.ranks['person'][user_id]}"
+
+    def add(self, name: str, *items) -> None:
+        self.fields.setdefault(name, []).extend(items)
+
+
+def _rows(event: Event, now_slot: Slot | None, base: ScheduleVersion | None,
+          pins_from: ScheduleVersion | None) -> Parts:
+    """The event's rows, and the id ranks that key them.
+
+    Removed slots and rooms stay only where published history needs them: under sessions
+    that have already taken place. Nothing new can go there.
+    """
+    all_slots = db.session.scalars(select(Slot).where(Slot.event_id == event.id).order_by(Slot.start)).all()
+    all_rooms = db.session.scalars(select(Room).where(Room.event_id == event.id).order_by(Room.id)).all()
+    people = people_of(event)
+    ranks = {"slot": _ranks(s.id for s in all_slots), "room": _ranks(r.id for r in all_rooms),
+             "proposal": _ranks(db.session.scalars(select(Proposal.id).where(Proposal.event_id == event.id))),
+             "person": _ranks(people)}
+    prev_runs = placements(base)
+    past = set()
+    if now_slot is not None:
+        by_id = {s.id: s for s in all_slots}
+        past = {(slot_id, room_id) for runs in prev_runs.values() for slot_id, room_id, _ in runs
+                if slot_id in by_id and by_id[slot_id].start < now_slot.start}
+    slots = [s for s in all_slots if s.removed_at is None or s.id in {t for t, _ in past}]
+    rooms = [r for r in all_rooms if r.removed_at is None or r.id in {r for _, r in past}]
+    closed = [s for s in slots if s.kind != "open" or s.removed_at is not None]
+    return Parts(event=event, now_slot=now_slot, base=base, pins_from=pins_from, slots=slots, rooms=rooms,
+                 closed=closed, people=people, prev_runs=prev_runs, ranks=ranks)
+
+
+def _accepted(b: Parts) -> None:
+    """The accepted proposals, and who runs each."""
+    b.proposals = list(db.session.scalars(
+        select(Proposal).where(Proposal.event_id == b.event.id, Proposal.status == ProposalStatus.ACCEPTED)
+        .order_by(Proposal.id)))
+    hosts: dict[int, list[int]] = defaultdict(list)
+    for f in db.session.scalars(select(Facilitation).join(Proposal).where(
+            Proposal.event_id == b.event.id, Proposal.status == ProposalStatus.ACCEPTED,
+            Facilitation.state == InvitationState.ACCEPTED)):
+        hosts[f.proposal_id].append(f.user_id)
+    b.hosts = hosts
+
+
+def _slot_part(b: Parts) -> None:
+    b.add("slots", *(solver.Slot(b.skey(s), s.local_start.date().isoformat(), f"{s.local_start:%H:%M}",
+                                 f"{s.local_end:%H:%M}") for s in b.slots))
+
+
+def _plenary_part(b: Parts) -> None:
+    """Each plenary in the biggest room free then, as a session fixed in place."""
+    live_rooms = [r for r in b.rooms if r.removed_at is None]
+    for s in b.slots:
+        if s.kind == "plenary" and s.removed_at is None:
+            free = [r for r in live_rooms if s not in r.unavailable]
+            if free:
+                b.plenaries[f"plenary-{b.skey(s)}"] = (s, max(free, key=lambda r: (r.capacity, -r.id)))
+    for key, (s, room) in b.plenaries.items():
+        b.add("sessions", solver.Session(key, s.label or "Plenary", 1, "", frozenset(), (), frozenset(),
+                                         solver.Placement(b.skey(s), b.rkey(room))))
+
+
+def _room_part(b: Parts) -> None:
+    """Rooms, shut where unavailable, in closed slots (but a plenary's own), and, once removed,
+    from now on."""
+    plenary_cells = {(s.id, r.id) for s, r in b.plenaries.values()}
+    now_start = b.now_slot.start if b.now_slot is not None else None
+    for r in b.rooms:
+        shut = {b.skey(s) for s in r.unavailable if s in b.slots}
+        shut |= {b.skey(s) for s in b.closed if (s.id, r.id) not in plenary_cells}
+        if r.removed_at is not None:  # kept for the past only
+            shut |= {b.skey(s) for s in b.slots if now_start is None or s.start >= now_start}
+        b.add("rooms", solver.Room(b.rkey(r), r.capacity, frozenset(r.features), frozenset(shut), r.tables or 0))
+
+
+def _pins(b: Parts) -> dict[int, list[Assignment]]:
+    """Pinned runs (in `pins_from` or the newest version) whose slot and room are in the problem."""
+    source = b.pins_from or newest_version(b.event)
+    pins: dict[int, list[Assignment]] = defaultdict(list)
+    for a in source.assignments if source is not None else ():
+        if a.pinned and a.slot_id in b.slot_by_id and a.room_id in b.room_by_id:
+            pins[a.proposal_id].append(a)
+    return pins
+
+
+def _session_part(b: Parts) -> None:
+    """The accepted sessions; one pinned where it runs once and is pinned."""
+    pins = _pins(b)
+    accepted_ids = {p.id for p in b.proposals}
+    for p in b.proposals:
+        pin = pins.get(p.id, [])
+        fixed = None
+        if len(pin) == 1:  # only a session that runs once can be pinned
+            a = pin[0]
+            fixed = solver.Placement(b.skey(b.slot_by_id[a.slot_id]), b.rkey(b.room_by_id[a.room_id]), a.table)
+            b.pinned.add(b.pkey(p.id))
+        b.add("sessions", solver.Session(
+            b.pkey(p.id), p.title, p.length, p.language, frozenset(p.needs),
+            tuple(b.ukey(u) for u in sorted(b.hosts.get(p.id, ())) if u in b.ranks["person"]),
+            frozenset(b.skey(s) for s in p.unavailable if s.id in b.slot_by_id), fixed,
+            at_table=at_table(p), runs=1 if fixed is not None else runs_allowed(p),
+            after=b.pkey(p.after_id) if p.after_id in accepted_ids else None,
+            prefer=frozenset(b.skey(s) for s in p.preferred if s.id in b.slot_by_id)))
+
+
+def _participant_part(b: Parts) -> None:
+    """Everyone who runs or votes for an accepted session, busy in the closed slots."""
+    accepted = {p.id for p in b.proposals}
+    votes: dict[int, list[str]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for user_id, proposal_id in db.session.execute(
+            select(Vote.user_id, Vote.proposal_id).join(Proposal)
+            .where(Proposal.event_id == b.event.id).order_by(Vote.user_id, Vote.proposal_id)):
+        if proposal_id in accepted:
+            key = b.pkey(proposal_id)
+            votes[user_id].append(key)
+            counts[key] += 1
+    b.votes = dict(counts)
+    involved = set(votes) | {u for us in b.hosts.values() for u in us}
+    busy = frozenset(b.skey(s) for s in b.closed)
+    b.add("participants", *(
+        solver.Participant(b.ukey(u), tuple(b.people[u].languages), busy, tuple(votes.get(u, ())))
+        for u in sorted(involved) if u in b.people))
+
+
+def _previous_part(b: Parts) -> None:
+    """What people planned around: the base version's runs, and the plenaries.
+
+    Plenaries are part of every published schedule: once past, they have happened like the rest.
+    """
+    previous: dict[str, tuple[solver.Placement, ...]] = {
+        key: (solver.Placement(b.skey(s), b.rkey(room)),) for key, (s, room) in b.plenaries.items()}
+    for p in b.proposals:
+        runs = [solver.Placement(b.skey(b.slot_by_id[t]), b.rkey(b.room_by_id[r]), table)
+                for t, r, table in b.prev_runs.get(p.id, []) if t in b.slot_by_id and r in b.room_by_id]
+        if runs:
+            previous[b.pkey(p.id)] = tuple(runs)
+    b.fields["previous"] = previous
+
+
+def _time_part(b: Parts) -> None:
+    """The event's name and clock: the first slot that can still change, and what a move costs."""
+    now = b.now_slot
+    b.fields.update(name=b.event.slug, timezone=b.event.timezone, move_cost=MOVE_COST,
+                    now=b.skey(now) if now is not None and now in b.slots else None)
+
+
+def head_counts(event: Event) -> dict[int, int]:
+    """proposal id → how many people came, over all its counted runs."""
+    return dict(db.session.execute(select(HeadCount.proposal_id, func.sum(HeadCount.count)).join(Proposal)
+                                   .where(Proposal.event_id == event.id).group_by(HeadCount.proposal_id)).all())
+
+
+def expected_attendance(event: Event, votes: dict[int, int]) -> dict[int, int]:
+    """proposal id → how many people it is expected to draw: its own head count when it has one
+    (it runs again), else its votes × the ratio of head counts to votes seen so far in the event.
+    Empty until something has been counted."""
+    counted = head_counts(event)
+    seen_votes = sum(votes.get(pid, 0) for pid in counted)
+    if not counted or not seen_votes:
+        return dict(counted)
+    ratio = sum(counted.values()) / seen_votes
+    return {pid: counted[pid] if pid in counted else round(n * ratio) for pid, n in votes.items()}
+
+
+def _absent_part(b: Parts) -> None:
     """Each person is unavailable in every slot of the days they are not at the event."""
-    days_of = {f"u{person_rank[user_id]}": set(days) for user_id, days in db.session.execute(
-        select(Membership.user_id, Membership.days).where(Membership.event_id == event.id))
-        if days is not None and user_id in person_rank}
+    days_of = {b.ukey(user_id): set(days) for user_id, days in db.session.execute(
+        select(Membership.user_id, Membership.days).where(Membership.event_id == b.event.id))
+        if days is not None and user_id in b.ranks["person"]}
     if not days_of:
-        return participants
-    day = {skey(s): s.local_start.date().isoformat() for s in slots}
-    return tuple(replace(p, unavailable=p.unavailable | {k for k, d in day.items() if d not in days_of[p.id]})
-                 if p.id in days_of else p for p in participants)
+        return
+    day = {b.skey(s): s.local_start.date().isoformat() for s in b.slots}
+    b.fields["participants"] = [
+        replace(p, unavailable=p.unavailable | {k for k, d in day.items() if d not in days_of[p.id]})
+        if p.id in days_of else p for p in b.fields["participants"]]
 
 
-def with_expected(event: Event, sessions: list[solver.Session], votes: dict[str, int],
-                  proposal_ids: dict[str, int]) -> list[solver.Session]:
+def _expected_part(b: Parts) -> None:
     """Sessions get `expected` attendance from the head counts so far (spec: Expected attendance)."""
-    from .services.arrival import expected_attendance
+    expected = expected_attendance(b.event, {p.id: b.votes.get(b.pkey(p.id), 0) for p in b.proposals})
+    if not expected:
+        return
+    ids = {b.pkey(p.id): p.id for p in b.proposals}
+    b.fields["sessions"] = [replace(s, expected=expected[ids[s.id]]) if ids.get(s.id) in expected else s
+                            for s in b.fields["sessions"]]
 
-    expected = expected_attendance(event, {pid: votes.get(key, 0) for key, pid in proposal_ids.items()})
-    return [replace(s, expected=expected[proposal_ids[s.id]]) if proposal_ids.get(s.id) in expected else s
-            for s in sessions]
+
+# The steps of build_problem, in order; a new part of the problem is one more step here.
+STEPS = (_accepted, _slot_part, _plenary_part, _room_part, _session_part, _participant_part, _absent_part,
+         _expected_part, _previous_part, _time_part)
 
 
 def build_problem(event: Event, now_slot: Slot | None | str = "auto",
@@ -152,127 +369,14 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
         now_slot = default_now(event)
     if base == "auto":
         base = published_version(event) or newest_version(event)
-    all_slots = db.session.scalars(select(Slot).where(Slot.event_id == event.id).order_by(Slot.start)).all()
-    all_rooms = db.session.scalars(select(Room).where(Room.event_id == event.id).order_by(Room.id)).all()
-    slot_rank = _ranks(s.id for s in all_slots)
-    room_rank = _ranks(r.id for r in all_rooms)
-    proposal_rank = _ranks(db.session.scalars(select(Proposal.id).where(Proposal.event_id == event.id)))
-    people = people_of(event)
-    person_rank = _ranks(people)
-
-    def skey(s: Slot) -> str:
-        return f"t{slot_rank[s.id]}"
-
-    def rkey(r: Room) -> str:
-        return f"r{room_rank[r.id]}"
-
-    # Removed slots and rooms stay only where published history needs them: under sessions
-    # that have already taken place. Nothing new can go there.
-    prev_runs = placements(base)
-    past = set()
-    if now_slot is not None:
-        by_id = {s.id: s for s in all_slots}
-        past = {(slot_id, room_id) for runs in prev_runs.values() for slot_id, room_id, _ in runs
-                if slot_id in by_id and by_id[slot_id].start < now_slot.start}
-    slots = [s for s in all_slots if s.removed_at is None or s.id in {t for t, _ in past}]
-    rooms = [r for r in all_rooms if r.removed_at is None or r.id in {r for _, r in past}]
-    closed = [s for s in slots if s.kind != "open" or s.removed_at is not None]
-
-    p_slots = tuple(solver.Slot(skey(s), s.local_start.date().isoformat(), f"{s.local_start:%H:%M}",
-                                f"{s.local_end:%H:%M}") for s in slots)
-    live_rooms = [r for r in rooms if r.removed_at is None]
-    plenaries: dict[str, tuple[Slot, Room]] = {}
-    for s in slots:
-        if s.kind == "plenary" and s.removed_at is None:
-            free = [r for r in live_rooms if s not in r.unavailable]
-            if free:
-                plenaries[f"plenary-{skey(s)}"] = (s, max(free, key=lambda r: (r.capacity, -r.id)))
-    plenary_cells = {(s.id, r.id) for s, r in plenaries.values()}
-    now_start = now_slot.start if now_slot is not None else None
-    p_rooms = []
-    for r in rooms:
-        shut = {skey(s) for s in r.unavailable if s in slots}
-        shut |= {skey(s) for s in closed if (s.id, r.id) not in plenary_cells}
-        if r.removed_at is not None:  # kept for the past only
-            shut |= {skey(s) for s in slots if now_start is None or s.start >= now_start}
-        p_rooms.append(solver.Room(rkey(r), r.capacity, frozenset(r.features), frozenset(shut), r.tables or 0))
-
-    proposals = db.session.scalars(
-        select(Proposal).where(Proposal.event_id == event.id, Proposal.status == "accepted")
-        .order_by(Proposal.id)).all()
-    pin_source = pins_from or newest_version(event)
-    pins: dict[int, list[Assignment]] = defaultdict(list)
-    if pin_source is not None:
-        for a in pin_source.assignments:
-            if a.pinned:
-                pins[a.proposal_id].append(a)
-    hosts: dict[int, list[int]] = defaultdict(list)
-    for f in db.session.scalars(select(Facilitation).join(Proposal).where(
-            Proposal.event_id == event.id, Proposal.status == "accepted", Facilitation.state == "accepted")):
-        hosts[f.proposal_id].append(f.user_id)
-
-    def pkey(p: Proposal) -> str:
-        return f"p{proposal_rank[p.id]}"
-
-    slot_by_id = {s.id: s for s in slots}
-    room_by_id = {r.id: r for r in rooms}
-    sessions = []
-    for key, (s, room) in plenaries.items():
-        sessions.append(solver.Session(key, s.label or "Plenary", 1, "", frozenset(), (), frozenset(),
-                                       solver.Placement(skey(s), rkey(room))))
-    pinned = set()
-    accepted_ids = {p.id for p in proposals}
-    from .services.proposals import at_table, runs_allowed
-
-    for p in proposals:
-        pin = [a for a in pins.get(p.id, []) if a.slot_id in slot_by_id and a.room_id in room_by_id]
-        fixed = None
-        if len(pin) == 1:  # only a session that runs once can be pinned
-            a = pin[0]
-            fixed = solver.Placement(skey(slot_by_id[a.slot_id]), rkey(room_by_id[a.room_id]), a.table)
-            pinned.add(pkey(p))
-        sessions.append(solver.Session(
-            pkey(p), p.title, p.length, p.language, frozenset(p.needs),
-            tuple(f"u{person_rank[u]}" for u in sorted(hosts[p.id]) if u in person_rank),
-            frozenset(skey(s) for s in p.unavailable if s.id in slot_by_id), fixed,
-            at_table=at_table(p), runs=1 if fixed is not None else runs_allowed(p),
-            after=f"p{proposal_rank[p.after_id]}" if p.after_id in accepted_ids else None,
-            prefer=frozenset(skey(s) for s in p.preferred if s.id in slot_by_id)))
-
-    accepted = {p.id for p in proposals}
-    votes: dict[int, list[str]] = defaultdict(list)
-    counts: dict[str, int] = defaultdict(int)
-    for user_id, proposal_id in db.session.execute(
-            select(Vote.user_id, Vote.proposal_id).join(Proposal)
-            .where(Proposal.event_id == event.id).order_by(Vote.user_id, Vote.proposal_id)):
-        if proposal_id in accepted:
-            key = f"p{proposal_rank[proposal_id]}"
-            votes[user_id].append(key)
-            counts[key] += 1
-    involved = set(votes) | {u for us in hosts.values() for u in us}
-    busy = frozenset(skey(s) for s in closed)
-    participants = tuple(
-        solver.Participant(f"u{person_rank[u]}", tuple(people[u].languages), busy, tuple(votes.get(u, ())))
-        for u in sorted(involved) if u in people)
-    participants = mark_absent(event, participants, slots, skey, person_rank)
-
-    # Plenaries are part of every published schedule: once past, they have happened like the rest.
-    previous: dict[str, tuple[solver.Placement, ...]] = {s.id: (s.fixed,) for s in sessions
-                                                         if s.id.startswith("plenary-")}
-    for p in proposals:
-        runs = [solver.Placement(skey(slot_by_id[t]), rkey(room_by_id[r]), table)
-                for t, r, table in prev_runs.get(p.id, []) if t in slot_by_id and r in room_by_id]
-        if runs:
-            previous[pkey(p)] = tuple(runs)
-    sessions = with_expected(event, sessions, counts, {pkey(p): p.id for p in proposals})
-    problem = solver.Problem(
-        slots=p_slots, rooms=tuple(p_rooms), sessions=tuple(sessions), participants=participants,
-        name=event.slug, timezone=event.timezone, previous=previous,
-        now=skey(now_slot) if now_slot is not None and now_slot in slots else None, move_cost=MOVE_COST)
+    b = _rows(event, now_slot, base, pins_from)
+    for step in STEPS:
+        step(b)
+    problem = solver.Problem(**{k: tuple(v) if isinstance(v, list) else v for k, v in b.fields.items()})
     return Built(
-        problem=problem, slots={skey(s): s for s in slots}, rooms={rkey(r): r for r in rooms},
-        proposals={pkey(p): p for p in proposals}, people={f"u{person_rank[u]}": u for u in people},
-        plenaries=plenaries, now_slot=now_slot, pinned=pinned, votes=dict(counts))
+        problem=problem, slots={b.skey(s): s for s in b.slots}, rooms={b.rkey(r): r for r in b.rooms},
+        proposals={b.pkey(p.id): p for p in b.proposals}, people={b.ukey(u): u for u in b.people},
+        plenaries=b.plenaries, now_slot=now_slot, pinned=b.pinned, votes=b.votes)
 
 
 def placed_of(built: Built, version: ScheduleVersion) -> dict[str, list[Place]]:

@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from . import enums
-from .auth.forms import EmptyForm
 from .dates import span, when
+from .forms import EmptyForm
 from .languages import language_name
-from .permissions import can
+from .permissions import can, can_vote
 
 
 def _tz(source):
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["language"] = language_name
     app.jinja_env.globals["EmptyForm"] = EmptyForm
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["can_vote"] = can_vote
     app.jinja_env.globals["enums"] = enums
 
     @app.template_filter("when")

@@ -119,7 +119,6 @@ class Compiled:
         # Sessions whose moves or preference misses are counted.
         self.watched = [si in self.published_future or self.prefer_mask[si] != 0 for si in range(self.S)]
         self.allowed = [self._allowed(si) for si in range(self.S)]
-        self.allowed_starts = [sorted(a) for a in self.allowed]
         self.unit_allowed: list[dict[int, list[int]]] = []
         for u in range(self.U):
             if u in self.pinned:
@@ -372,30 +371,43 @@ class Schedule:
 
     def person_value(self, p: int) -> int:
         """How many of their voted sessions a person can attend (one run each, none overlapping)."""
+        blocked = self.busy[p] | self.c.p_unavail_mask[p]
+        if self.c.simple[p]:
+            return self._simple_value(p, blocked)
+        if self.c.single_run[p]:
+            return self._single_run_value(p, blocked)
+        return self._general_value(p, blocked)
+
+    def _simple_value(self, p: int, blocked: int) -> int:
+        """Only one-slot sessions that run once: the distinct free slots they are in."""
         c, start = self.c, self.start
-        blocked = self.busy[p] | c.p_unavail_mask[p]
-        if c.simple[p]:
-            seen = 0
-            for u in c.vote_units[p]:
-                t = start[u]
-                if t >= 0:
-                    bit = 1 << t
-                    if not bit & blocked:
-                        seen |= bit
-            return seen.bit_count()
-        if c.single_run[p]:
-            intervals = []
-            for u, masks, extra in c.vote_spans[p]:
-                t = start[u]
-                if t >= 0 and not masks[t] & blocked:
-                    intervals.append((t + extra, t))
-            intervals.sort()
-            count, free_from = 0, -1
-            for last, first in intervals:
-                if first > free_from:
-                    count += 1
-                    free_from = last
-            return count
+        seen = 0
+        for u in c.vote_units[p]:
+            t = start[u]
+            if t >= 0:
+                bit = 1 << t
+                if not bit & blocked:
+                    seen |= bit
+        return seen.bit_count()
+
+    def _single_run_value(self, p: int, blocked: int) -> int:
+        """Sessions that run once: the most intervals that do not overlap."""
+        c, start = self.c, self.start
+        intervals = []
+        for u, masks, extra in c.vote_spans[p]:
+            t = start[u]
+            if t >= 0 and not masks[t] & blocked:
+                intervals.append((t + extra, t))
+        intervals.sort()
+        count, free_from = 0, -1
+        for last, first in intervals:
+            if first > free_from:
+                count += 1
+                free_from = last
+        return count
+
+    def _general_value(self, p: int, blocked: int) -> int:
+        c, start = self.c, self.start
         singles: list[tuple[int, int]] = []  # sessions with one run this person can reach
         multi: list[int] = []  # one-slot sessions with several: the slots as a mask
         for si in c.votes[p]:

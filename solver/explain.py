@@ -8,6 +8,7 @@ the solution file. The web app makes its own words from the same records.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .data import Compiled, Schedule
@@ -24,8 +25,14 @@ class Precheck:
 
 def precheck(c: Compiled) -> Precheck:
     """Fast checks before solving: collisions among fixed sessions, sessions with no place at all."""
-    p = c.problem
     out = Precheck()
+    for check in (_pinned_collisions, _no_place, _feature_shortage, _after_impossible, _table_shortage):
+        check(c, out)
+    return out
+
+
+def _pinned_collisions(c: Compiled, out: Precheck) -> None:
+    p = c.problem
     sid = [s.id for s in p.sessions]
     slot_id = [s.id for s in p.slots]
     room_id = [r.id for r in p.rooms]
@@ -73,12 +80,18 @@ def precheck(c: Compiled) -> Precheck:
                                             people=(fid,)))
                 people[(f, j)] = si
 
+
+def _no_place(c: Compiled, out: Precheck) -> None:
     # Sessions that have no place at all, whatever the others do.
     for si in range(c.S):
         if si in c.pinned_sessions or c.allowed[si]:
             continue
         out.unplaceable[si] = why_no_place(c, si)
 
+
+def _feature_shortage(c: Compiled, out: Precheck) -> None:
+    p = c.problem
+    slot_id = [s.id for s in p.slots]
     # More sessions needing a feature than room-slots offering it.
     open_slots = list(range(c.now, c.T))
     need_count: dict[str, int] = defaultdict(int)
@@ -92,6 +105,9 @@ def precheck(c: Compiled) -> Precheck:
         if n > offered:
             out.warnings.append(Reason("feature_shortage", needs=(feature,), numbers=(n, offered)))
 
+
+def _after_impossible(c: Compiled, out: Precheck) -> None:
+    sid = [s.id for s in c.problem.sessions]
     # Part 2 cannot come after part 1: every place of part 2 starts before part 1 can end.
     for si, a in enumerate(c.after):
         if a < 0 or not c.allowed[si] or not c.allowed[a]:
@@ -100,6 +116,11 @@ def precheck(c: Compiled) -> Precheck:
         if max(c.allowed[si]) <= earliest_end:
             out.warnings.append(Reason("after_impossible", (sid[si], sid[a])))
 
+
+def _table_shortage(c: Compiled, out: Precheck) -> None:
+    p = c.problem
+    slot_id = [s.id for s in p.slots]
+    open_slots = list(range(c.now, c.T))
     # More table sessions than table places in the free slots of the halls.
     table_sessions = [s for si, s in enumerate(p.sessions) if s.at_table and si not in c.pinned_sessions]
     if table_sessions:
@@ -107,7 +128,6 @@ def precheck(c: Compiled) -> Precheck:
                      for t in open_slots if slot_id[t] not in room.unavailable)
         if len(table_sessions) > places:
             out.warnings.append(Reason("table_shortage", numbers=(len(table_sessions), places)))
-    return out
 
 
 def why_no_place(c: Compiled, si: int) -> Reason:
@@ -161,120 +181,124 @@ def _and(items) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+@dataclass(frozen=True)
+class _Words:
+    """The parts of a record that its sentence may name."""
+
+    record: Reason | Violation
+    names: list[str]
+    one: str
+    two: str
+    needs: str
+    n: tuple[int, ...]
+    slot: str | None
+    room: str | None
+    person: str
+    slots: str
+    rooms: str
+    people: str
+    what: str
+    at_table: bool
+
+
+def _words(record: Reason | Violation, problem: Problem) -> _Words:
+    sessions = {s.id: s for s in problem.sessions}
+    names = [f"'{sessions[x].title if x in sessions else x}'" for x in record.sessions]
+    first = sessions.get(record.sessions[0]) if record.sessions else None
+    return _Words(
+        record, names, names[0] if names else "", names[1] if len(names) > 1 else "", _and(record.needs),
+        tuple(record.numbers), getattr(record, "slot", ""), getattr(record, "room", ""),
+        record.people[0] if record.people else "", _and(getattr(record, "slots", ())),
+        _and(getattr(record, "rooms", ())), _and(record.people),
+        "has already taken place in" if getattr(record, "past", False) else "is fixed to",
+        bool(first is not None and first.at_table))
+
+
+def _too_many_runs(w: _Words) -> str:
+    if w.n[1] == 1:
+        return f"{w.one} appears {w.n[0]} times in the solution."
+    return f"{w.one} runs {w.n[0]} times; it may run at most {w.n[1]} times."
+
+
+def _all_places_taken(w: _Words) -> str:
+    kind = "a table" if w.at_table else f"a room with {w.needs}" if w.needs else "a room"
+    return (f"{w.one} could not be placed: each of the {w.n[0]} slots where its facilitators are free "
+            f"and {kind} is available is already full ({w.n[1]} room-slots in all), or one of its "
+            f"facilitators is busy there.")
+
+
+VIOLATION_WORDS: dict[str, Callable[[_Words], str]] = {
+    "unknown_session": lambda w: f"'{w.record.sessions[0]}' is not a session of this instance.",
+    "unknown_slot": lambda w: f"{w.one} is in unknown slot '{w.slot}'.",
+    "unknown_room": lambda w: f"{w.one} is in unknown room '{w.room}'.",
+    "past_end_of_day": lambda w: f"{w.one} runs past the end of its day ({w.n[0]} slots from {w.slot}).",
+    "session_missing": lambda w: f"{w.one} is neither scheduled nor listed as unscheduled.",
+    "session_twice": lambda w: f"{w.one} appears {w.n[0]} times in the solution.",
+    "too_many_runs": _too_many_runs,
+    "runs_same_slot": lambda w: f"{w.one} runs twice in slot {w.slot}.",
+    "fixed_moved": lambda w: f"{w.one} is fixed to slot {w.slot} in room {w.room}.",
+    "room_lacks_needs": lambda w: f"{w.one} needs {w.needs}, which room {w.room} lacks.",
+    "room_unavailable": lambda w: f"Room {w.room} is not available in slot {w.slot} ({w.one}).",
+    "room_double_booked": lambda w: f"Room {w.room} holds both {w.one} and {w.two} in slot {w.slot}.",
+    "hall_mixed": lambda w: (f"Hall {w.room} holds the ordinary session {w.one} and the table session "
+        f"{w.two} in slot {w.slot}."),
+    "table_double_booked": lambda w: f"Table {w.n[0]} of {w.room} holds both {w.one} and {w.two} in slot {w.slot}.",
+    "table_needs_hall": lambda w: (f"{w.one} runs at a table, so it needs a numbered table of a hall "
+        f"(room {w.room} has none)."),
+    "table_out_of_range": lambda w: f"{w.one} is at table {w.n[0]}, but {w.room} has tables 1 to {w.n[1]}.",
+    "table_for_ordinary": lambda w: f"{w.one} is not a table session but is given a table in {w.room}.",
+    "session_unavailable": lambda w: f"{w.one} cannot take place in slot {w.slot}.",
+    "facilitator_unavailable": lambda w: f"Facilitator {w.person} of {w.one} is unavailable in slot {w.slot}.",
+    "facilitator_double_booked": lambda w: f"Facilitator {w.person} is in both {w.one} and {w.two} in slot {w.slot}.",
+    "placed_in_past": lambda w: f"{w.one} is placed in slot {w.slot}, which has already started.",
+    "past_changed": lambda w: f"{w.one} has already taken place in slot {w.slot}, room {w.room}; it cannot change.",
+    "after_order": lambda w: f"{w.one} must start after every run of {w.two}.",
+}
+REASON_WORDS: dict[str, Callable[[_Words], str]] = {
+    "pinned_past_end_of_day": lambda w: (f"{w.one} {w.what} slot {w.slots} but is {w.n[0]} slots long "
+        f"and would run past the end of the day."),
+    "fixed_in_past": lambda w: f"{w.one} is fixed to slot {w.slots}, which has already started.",
+    "pinned_room_lacks_needs": lambda w: (f"{w.one} needs {w.needs}, but it {w.what} room {w.rooms}, "
+        f"which has no {w.needs}."),
+    "pinned_room_unavailable": lambda w: (f"{w.one} {w.what} room {w.rooms} in slot {w.slots}, when "
+        f"that room is not available."),
+    "pinned_session_unavailable": lambda w: f"{w.one} {w.what} slot {w.slots}, when it cannot take place.",
+    "pinned_same_room": lambda w: f"{w.one} and {w.two} are both fixed to room {w.rooms} in slot {w.slots}.",
+    "pinned_facilitator_unavailable": lambda w: (f"{w.one} {w.what} slot {w.slots}, when its "
+        f"facilitator {w.people} is not available."),
+    "pinned_facilitator_twice": lambda w: (f"Facilitator {w.people} is fixed in two places in slot "
+        f"{w.slots}: {w.one} and {w.two}."),
+    "no_hall_with_tables": lambda w: f"{w.one} runs at a table, and no room is a hall with tables.",
+    "no_room_has_needs": lambda w: f"{w.one} needs {w.needs}, and no room has {w.needs}.",
+    "too_long_for_any_day": lambda w: f"{w.one} lasts {w.n[0]} slots, and no day has {w.n[0]} slots in a row left.",
+    "facilitators_never_free": lambda w: (f"{w.one} has no slot left in which it and its facilitators "
+        f"({w.people}) are all available."),
+    "session_never_available": lambda w: f"{w.one} is unavailable in every slot that is left.",
+    "no_room_with_needs_when_free": lambda w: (f"{w.one} needs {w.needs}, and no room with {w.needs} "
+        f"is available in any slot its facilitators can attend."),
+    "no_room_when_free": lambda w: f"{w.one} has no room available in any slot its facilitators can attend.",
+    "all_places_taken": _all_places_taken,
+    "feature_shortage": lambda w: (f"{w.n[0]} session-slots need {w.needs}, but rooms with {w.needs} "
+        f"offer only {w.n[1]} free room-slots: some of those sessions cannot be placed."),
+    "after_impossible": lambda w: (f"{w.one} must come after {w.two}, but it cannot start after "
+        f"{w.two} ends in any slot left: one of them stays unscheduled."),
+    "table_shortage": lambda w: (f"{w.n[0]} table sessions but the halls have {w.n[1]} table places in "
+        f"the free slots: some of them cannot be placed."),
+}
+# Every code the solver and its checker give: the app's words (agenda/reasons.py) cover the same.
+CODES = frozenset(VIOLATION_WORDS) | frozenset(REASON_WORDS)
+
+
 def describe(record: Reason | Violation, problem: Problem) -> str:
     """A reason or a violation in English, naming sessions by title and the rest by id."""
-    titles = {s.id: s.title for s in problem.sessions}
-    sessions = {s.id: s for s in problem.sessions}
-    names = [f"'{titles.get(x, x)}'" for x in record.sessions]
-    one = names[0] if names else ""
-    two = names[1] if len(names) > 1 else ""
-    needs = _and(record.needs)
-    n = record.numbers
+    w = _words(record, problem)
     if isinstance(record, Violation):
-        slot, room, person = record.slot, record.room, record.people[0] if record.people else ""
-        match record.rule:
-            case "unknown_session":
-                return f"'{record.sessions[0]}' is not a session of this instance."
-            case "unknown_slot":
-                return f"{one} is in unknown slot '{slot}'."
-            case "unknown_room":
-                return f"{one} is in unknown room '{room}'."
-            case "past_end_of_day":
-                return f"{one} runs past the end of its day ({n[0]} slots from {slot})."
-            case "session_missing":
-                return f"{one} is neither scheduled nor listed as unscheduled."
-            case "session_twice":
-                return f"{one} appears {n[0]} times in the solution."
-            case "too_many_runs":
-                if n[1] == 1:
-                    return f"{one} appears {n[0]} times in the solution."
-                return f"{one} runs {n[0]} times; it may run at most {n[1]} times."
-            case "runs_same_slot":
-                return f"{one} runs twice in slot {slot}."
-            case "fixed_moved":
-                return f"{one} is fixed to slot {slot} in room {room}."
-            case "room_lacks_needs":
-                return f"{one} needs {needs}, which room {room} lacks."
-            case "room_unavailable":
-                return f"Room {room} is not available in slot {slot} ({one})."
-            case "room_double_booked":
-                return f"Room {room} holds both {one} and {two} in slot {slot}."
-            case "hall_mixed":
-                return f"Hall {room} holds the ordinary session {one} and the table session {two} in slot {slot}."
-            case "table_double_booked":
-                return f"Table {n[0]} of {room} holds both {one} and {two} in slot {slot}."
-            case "table_needs_hall":
-                return f"{one} runs at a table, so it needs a numbered table of a hall (room {room} has none)."
-            case "table_out_of_range":
-                return f"{one} is at table {n[0]}, but {room} has tables 1 to {n[1]}."
-            case "table_for_ordinary":
-                return f"{one} is not a table session but is given a table in {room}."
-            case "session_unavailable":
-                return f"{one} cannot take place in slot {slot}."
-            case "facilitator_unavailable":
-                return f"Facilitator {person} of {one} is unavailable in slot {slot}."
-            case "facilitator_double_booked":
-                return f"Facilitator {person} is in both {one} and {two} in slot {slot}."
-            case "placed_in_past":
-                return f"{one} is placed in slot {slot}, which has already started."
-            case "past_changed":
-                return f"{one} has already taken place in slot {slot}, room {room}; it cannot change."
-            case "after_order":
-                return f"{one} must start after every run of {two}."
-        return f"{record.rule}: {', '.join(names)}"
-    slots, rooms = _and(record.slots), _and(record.rooms)
-    what = "has already taken place in" if record.past else "is fixed to"
-    people = _and(record.people)
-    match record.code:
-        case "pinned_past_end_of_day":
-            return (f"{one} {what} slot {slots} but is {n[0]} slots long and would run past the end "
-                    f"of the day.")
-        case "fixed_in_past":
-            return f"{one} is fixed to slot {slots}, which has already started."
-        case "pinned_room_lacks_needs":
-            return f"{one} needs {needs}, but it {what} room {rooms}, which has no {needs}."
-        case "pinned_room_unavailable":
-            return f"{one} {what} room {rooms} in slot {slots}, when that room is not available."
-        case "pinned_session_unavailable":
-            return f"{one} {what} slot {slots}, when it cannot take place."
-        case "pinned_same_room":
-            return f"{one} and {two} are both fixed to room {rooms} in slot {slots}."
-        case "pinned_facilitator_unavailable":
-            return f"{one} {what} slot {slots}, when its facilitator {people} is not available."
-        case "pinned_facilitator_twice":
-            return f"Facilitator {people} is fixed in two places in slot {slots}: {one} and {two}."
-        case "no_hall_with_tables":
-            return f"{one} runs at a table, and no room is a hall with tables."
-        case "no_room_has_needs":
-            return f"{one} needs {needs}, and no room has {needs}."
-        case "too_long_for_any_day":
-            return f"{one} lasts {n[0]} slots, and no day has {n[0]} slots in a row left."
-        case "facilitators_never_free":
-            return f"{one} has no slot left in which it and its facilitators ({people}) are all available."
-        case "session_never_available":
-            return f"{one} is unavailable in every slot that is left."
-        case "no_room_with_needs_when_free":
-            return (f"{one} needs {needs}, and no room with {needs} is available in any slot its "
-                    f"facilitators can attend.")
-        case "no_room_when_free":
-            return f"{one} has no room available in any slot its facilitators can attend."
-        case "all_places_taken":
-            kind = f"a room with {needs}" if needs else "a room"
-            if record.sessions and sessions.get(record.sessions[0]) and sessions[record.sessions[0]].at_table:
-                kind = "a table"
-            return (f"{one} could not be placed: each of the {n[0]} slots where its facilitators are free "
-                    f"and {kind} is available is already full ({n[1]} room-slots in all), or one of its "
-                    f"facilitators is busy there.")
-        case "feature_shortage":
-            return (f"{n[0]} session-slots need {needs}, but rooms with {needs} offer only {n[1]} free "
-                    f"room-slots: some of those sessions cannot be placed.")
-        case "after_impossible":
-            return (f"{one} must come after {two}, but it cannot start after {two} ends in any slot "
-                    f"left: one of them stays unscheduled.")
-        case "table_shortage":
-            return (f"{n[0]} table sessions but the halls have {n[1]} table places in the free slots: "
-                    f"some of them cannot be placed.")
-    return f"{record.code}: {', '.join(names)}"
+        words, code = VIOLATION_WORDS.get(record.rule), record.rule
+    else:
+        words, code = REASON_WORDS.get(record.code), record.code
+    if words is None:
+        return f"{code}: {', '.join(w.names)}"
+    return words(w)
 
 
 __all__ = ["Precheck", "describe", "precheck", "why_no_place", "why_unscheduled"]

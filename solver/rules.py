@@ -35,7 +35,7 @@ class Violation:
         return out
 
 
-def allowed_runs(s: Session) -> int:
+def runs_allowed(s: Session) -> int:
     """A session longer than one slot runs once, whatever `runs` says."""
     return s.runs if s.length == 1 else 1
 
@@ -106,12 +106,12 @@ def every_session_once(p: Placed) -> Iterator[Violation]:
             yield Violation("session_twice", (s.id,), numbers=(n,))
 
 
-def runs_allowed(p: Placed) -> Iterator[Violation]:
+def runs_within_limit(p: Placed) -> Iterator[Violation]:
     # (6) A session runs at most `runs` times (once when longer than a slot), each run in another slot.
     for sid, runs in p.runs.items():
         s = p.sessions[sid]
-        if len(runs) > allowed_runs(s):
-            yield Violation("too_many_runs", (sid,), numbers=(len(runs), allowed_runs(s)))
+        if len(runs) > runs_allowed(s):
+            yield Violation("too_many_runs", (sid,), numbers=(len(runs), runs_allowed(s)))
         seen: set[int] = set()
         for run in runs:
             if run.span[0] in seen:
@@ -262,6 +262,6 @@ def after_order(p: Placed) -> Iterator[Violation]:
             yield Violation("after_order", (s.id, s.after))
 
 
-RULES = (every_session_once, runs_allowed, fixed_in_place, room_equipped, room_available,
+RULES = (every_session_once, runs_within_limit, fixed_in_place, room_equipped, room_available,
          one_session_per_room, hall_tables, session_available, facilitators_available,
          facilitators_in_one_place, past_stays, after_order)

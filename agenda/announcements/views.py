@@ -11,8 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from .. import cache
 from ..access import loader
-from ..auth.forms import EmptyForm
-from ..forms import BaseForm, apply_field_error
+from ..forms import BaseForm, EmptyForm, apply_field_error
 from ..models import Announcement
 from ..permissions import permission
 from ..services import ServiceError

@@ -8,10 +8,9 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import get_by_id, load_proposal
-from ..auth.forms import EmptyForm
 from ..dates import when
 from ..extensions import db
-from ..forms import apply_field_error
+from ..forms import EmptyForm, apply_field_error
 from ..models import HeadCount, Membership, Slot, User
 from ..permissions import permission
 from ..scheduling import published_version

@@ -3,7 +3,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import BaseForm, MultiCheckboxField
-from ..languages import LANGUAGES
+from ..languages import SPOKEN
 
 
 def strong_password(form, field):
@@ -46,7 +46,7 @@ class RegisterForm(BaseForm):
     )
     languages = MultiCheckboxField(
         _l("Languages I speak"), description=_l("The list of proposals shows these first."),
-        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
+        choices=[SelectChoice(k, v) for k, v in SPOKEN.items()],
     )
     invite_code = StringField(_l("Invite code"), validators=[Optional(), Length(max=64)])
 
@@ -72,7 +72,7 @@ class ProfileForm(BaseForm):
         validators=[DataRequired(), Length(max=80)],
     )
     languages = MultiCheckboxField(
-        _l("Languages I speak"), choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()]
+        _l("Languages I speak"), choices=[SelectChoice(k, v) for k, v in SPOKEN.items()]
     )
     locale = SelectField(
         _l("Language of the pages"), choices=interface_choices, validate_choice=False,
@@ -97,10 +97,6 @@ class DeleteAccountForm(BaseForm):
     sure = BooleanField(
         _l("Yes, delete my account and everything of mine"), validators=[DataRequired()]
     )
-
-
-class EmptyForm(BaseForm):
-    """A CSRF-protected one-click POST (log out, make facilitator, delete)."""
 
 
 class ForgotForm(BaseForm):

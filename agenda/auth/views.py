@@ -1,21 +1,19 @@
 """Accounts: register, log in and out, profile, password, deletion."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms import apply_field_error
+from ..forms import EmptyForm, apply_field_error
 from ..models import Event
 from ..permissions import permission
 from ..security import login_throttle, start_session_clock, throttle, throttle_reset
 from ..services import ServiceError, accounts
+from ..urls import safe_next
 from .forms import (
     DeleteAccountForm,
-    EmptyForm,
     ForgotForm,
     LoginForm,
     PasswordForm,
@@ -37,24 +35,6 @@ def _registration_event() -> Event | None:
         return event
     events = db.session.scalars(select(Event).limit(2)).all()
     return events[0] if len(events) == 1 else None
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an open redirect, never a broken header.
-
-    Browsers drop tabs and newlines from a URL ("/\t/evil.example" goes off-site as
-    "//evil.example"), so whitespace and control characters go first; then what is left must
-    be a path with no scheme and no host.
-    """
-    if not target:
-        return None
-    target = "".join(c for c in target if c.isprintable() and not c.isspace())
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 @bp.route("/register", methods=["GET", "POST"])

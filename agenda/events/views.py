@@ -5,9 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.forms import EmptyForm
 from ..extensions import db
-from ..forms import apply_field_error
+from ..forms import EmptyForm, apply_field_error
 from ..manage.forms import EventForm
 from ..models import Event
 from ..permissions import permission

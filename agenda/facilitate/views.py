@@ -6,22 +6,20 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import scheduling
-from ..access import loader, owned
-from ..auth.forms import EmptyForm
+from ..access import owned
 from ..dates import when
 from ..extensions import db
+from ..forms import EmptyForm
 from ..models import Room, ScheduleVersion, Slot, SolveRun
 from ..permissions import permission
 from ..reasons import outcome
 from ..services import ServiceError
 from ..services import schedule as svc
+from ..services.arrival import head_counts, present_per_day
 from ..services.review import review_version
 from .forms import GenerateForm, MoveForm, SwapForm
 
 bp = Blueprint("facilitate", __name__, url_prefix="/<slug>/facilitate")
-
-load_run = loader(SolveRun, "run_id")
-
 
 def load_version(event, kwargs) -> ScheduleVersion:
     number = kwargs.pop("number")
@@ -138,8 +136,6 @@ def version(event, number):
     single = [it for it in scheduled if len(it.runs) <= 1]
     swap_form.first.choices = swap_form.second.choices = [
         SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
-    from ..services.arrival import head_counts, present_per_day
-
     return render_template("facilitate/version.html", event=event, review=review, version=version,
                            move_form=move_form, swap_form=swap_form, form=EmptyForm(),
                            present=present_per_day(event), head_counts=head_counts(event))

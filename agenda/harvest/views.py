@@ -104,7 +104,7 @@ def notes(event, proposal):
     status.status.choices = [SelectChoice(s.value, s.label) for s in ActionStatus]
     return render_template("harvest/notes.html", event=event, proposal=proposal, form=form,
                            action_form=_action_form(event), status_form=status, editor_form=EditorForm(),
-                           items=svc.items_of(proposal), owner_name=svc.owner_name), 400 if form.errors else 200
+                           items=svc.action_items_of(proposal), owner_name=svc.owner_name), 400 if form.errors else 200
 
 
 @bp.post("/sessions/<int:proposal_id>/notes/items")

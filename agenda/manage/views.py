@@ -10,10 +10,9 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import loader
-from ..auth.forms import EmptyForm
 from ..dates import span, when
 from ..extensions import db
-from ..forms import apply_field_error
+from ..forms import EmptyForm, apply_field_error
 from ..models import Membership, Room, Slot, User
 from ..permissions import permission
 from ..services import ServiceError

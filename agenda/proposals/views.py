@@ -20,15 +20,16 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import get_by_id, load_proposal
-from ..auth.forms import EmptyForm
-from ..auth.views import safe_next
+from ..enums import ProposalStatus
 from ..extensions import db
-from ..forms import apply_field_error
+from ..forms import EmptyForm, apply_field_error
 from ..models import Facilitation, Notice, Proposal
 from ..notices import notice_text
 from ..permissions import LISTED, Denied, allowed, member, permission, staff
+from ..scheduling import at_table, runs_allowed
 from ..services import ServiceError
 from ..services import proposals as svc
+from ..urls import safe_next
 from .forms import InviteForm, MergeForm, ProposalForm, SchedulingForm, VoteForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/<slug>")
@@ -56,7 +57,7 @@ def index(event):
     # "Languages I speak" is on by default; an unticked box is simply absent from the query.
     mine_only = bool(speak) and (request.args.get("mine") == "1" if filtered else True)
     is_staff = staff(current_user, event)
-    statuses = LISTED + (("declined",) if is_staff else ())
+    statuses = LISTED + ((ProposalStatus.DECLINED,) if is_staff else ())
     proposals = db.session.scalars(
         select(Proposal).where(Proposal.event_id == event.id, Proposal.status.in_(statuses))).all()
     shown = [p for p in proposals
@@ -92,7 +93,7 @@ def new(event):
 @bp.get("/proposals/<int:proposal_id>")
 @permission("proposal.view", load=load_proposal)
 def show(event, proposal):
-    if proposal.status == "merged" and proposal.merged_into_id:
+    if proposal.state == ProposalStatus.MERGED and proposal.merged_into_id:
         return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.merged_into_id))
     is_staff = staff(current_user, event)
     invitation = None
@@ -113,7 +114,7 @@ def show(event, proposal):
         staff=is_staff, invitation=invitation, invite_form=InviteForm(), merge_form=merge_form,
         unmet=svc.unmet_needs(proposal), member=member(current_user, event),
         scheduling_form=_scheduling_form(event, proposal) if is_staff else None,
-        runs_allowed=svc.runs_allowed(proposal), at_table=svc.at_table(proposal),
+        runs_allowed=runs_allowed(proposal), at_table=at_table(proposal),
     )
 
 
@@ -121,7 +122,7 @@ def _scheduling_form(event, proposal, formdata=None) -> SchedulingForm:
     form = SchedulingForm(formdata=formdata, data={"runs": proposal.runs, "after": proposal.after_id or 0})
     others = db.session.scalars(select(Proposal).where(
         Proposal.event_id == event.id, Proposal.id != proposal.id,
-        Proposal.status.in_(("proposed", "accepted"))).order_by(Proposal.title)).all()
+        Proposal.status.in_(LISTED)).order_by(Proposal.title)).all()
     form.after.choices = [SelectChoice(0, _("no other session"))] + [SelectChoice(p.id, p.title) for p in others]
     return form
 
@@ -278,7 +279,7 @@ def respond(event, proposal, answer):
 @bp.post("/proposals/<int:proposal_id>/review/<decision>")
 @permission("proposal.review", load=load_proposal)
 def review(event, proposal, decision):
-    if decision not in ("accepted", "declined", "proposed"):
+    if decision not in svc.DECISIONS:
         abort(404)
     if EmptyForm().validate_on_submit():
         try:
@@ -286,8 +287,9 @@ def review(event, proposal, decision):
         except ServiceError as err:
             flash(err.message, "error")
         else:
-            flash({"accepted": _("The proposal is accepted."), "declined": _("The proposal is declined."),
-                   "proposed": _("The proposal is open again.")}[decision], "success")
+            flash({ProposalStatus.ACCEPTED: _("The proposal is accepted."),
+                   ProposalStatus.DECLINED: _("The proposal is declined."),
+                   ProposalStatus.PROPOSED: _("The proposal is open again.")}[decision], "success")
     return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 

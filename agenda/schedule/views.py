@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from .. import cache
 from ..access import get_by_id
-from ..auth.forms import EmptyForm
 from ..exports import frab, ics, text
 from ..extensions import db
+from ..forms import EmptyForm
 from ..models import Assignment, ProposalRevision, ScheduleVersion, Slot, utcnow
 from ..permissions import permission
 from ..services import ServiceError
@@ -99,7 +99,7 @@ def session_page(event, proposal_id):
     from ..services import harvest
 
     proposal = runs[0].proposal
-    entry = (harvest.Entry(proposal, harvest.notes_of(proposal), harvest.items_of(proposal))
+    entry = (harvest.Entry(proposal, harvest.notes_of(proposal), harvest.action_items_of(proposal))
              if harvest.can_read_notes(current_user, proposal) else None)
     html = render_template("schedule/session.html", event=event, item=runs[0], runs=runs, frame=frame,
                            closed=not svc.visible(runs[0], current_user, event), entry=entry,

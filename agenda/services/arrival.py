@@ -18,8 +18,9 @@ from sqlalchemy import func, select, update
 from .. import mail
 from ..db_tx import transaction
 from ..extensions import db
-from ..languages import LANGUAGES
+from ..languages import SPOKEN
 from ..models import Event, HeadCount, Membership, OutboxMessage, SignInLink, User, utcnow
+from ..scheduling import expected_attendance, head_counts  # noqa: F401 (the arrival pages read them here)
 from ..urls import absolute
 from . import ServiceError
 
@@ -114,7 +115,7 @@ def _check_row(event: Event, line: int, cells: list[str], problems: list[str]) -
         problems.append(_("line %(line)d: the name is longer than %(max)d characters", line=line, max=MAX_NAME))
     codes = []
     for code in languages.lower().split():
-        if code not in LANGUAGES:
+        if code not in SPOKEN:
             problems.append(_("line %(line)d: '%(value)s' is not a language code we know (such as en, es, fr)",
                               line=line, value=code))
         elif code not in codes:
@@ -424,21 +425,3 @@ def save_head_counts(slot_id: int, counts: dict[int, int | None], by: User) -> N
                                          counted_by_id=by_id, counted_at=utcnow()))
 
 
-def head_counts(event: Event) -> dict[int, int]:
-    """proposal id → how many people came, over all its counted runs."""
-    from ..models import Proposal
-
-    return dict(db.session.execute(select(HeadCount.proposal_id, func.sum(HeadCount.count)).join(Proposal)
-                                   .where(Proposal.event_id == event.id).group_by(HeadCount.proposal_id)).all())
-
-
-def expected_attendance(event: Event, votes: dict[int, int]) -> dict[int, int]:
-    """proposal id → how many people it is expected to draw: its own head count when it has one
-    (it runs again), else its votes × the ratio of head counts to votes seen so far in the event.
-    Empty until something has been counted."""
-    counted = head_counts(event)
-    seen_votes = sum(votes.get(pid, 0) for pid in counted)
-    if not counted or not seen_votes:
-        return dict(counted)
-    ratio = sum(counted.values()) / seen_votes
-    return {pid: counted[pid] if pid in counted else round(n * ratio) for pid, n in votes.items()}

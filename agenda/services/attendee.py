@@ -27,6 +27,7 @@ from ..models import (
     User,
     Vote,
 )
+from ..permissions import member
 from . import ServiceError
 from .frames import Frame, Item, SlotView, fixed_items, frame_of, items_of, runs_by_proposal
 
@@ -63,14 +64,10 @@ def run_guid(event: Event, item: Item) -> str:
     return session_guid(event, item.proposal.id, item.first_slot.id)
 
 
-def is_member(user, event: Event) -> bool:
-    return bool(user and user.is_authenticated and user.role_in(event) is not None)
-
-
 def visible(item_or_proposal, user, event: Event) -> bool:
     """Participants-only sessions show as closed to anyone who is not a participant."""
     proposal = getattr(item_or_proposal, "proposal", item_or_proposal)
-    return proposal.visibility == "public" or is_member(user, event)
+    return proposal.visibility == "public" or member(user, event)
 
 
 def published_versions(event: Event) -> list[ScheduleVersion]:
@@ -378,7 +375,7 @@ def calendar_token(user, event: Event) -> str | None:
 
 def make_calendar_token(user, event: Event) -> str:
     """A new feed address for a participant; the old one (if any) stops working."""
-    if not is_member(user, event):
+    if not member(user, event):
         raise ServiceError(_("Join the event to have a calendar of your own."))
     user_id, event_id = user.id, event.id
     token = secrets.token_urlsafe(24)

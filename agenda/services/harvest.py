@@ -13,19 +13,10 @@ from ..db_tx import transaction
 from ..enums import ActionStatus, label
 from ..extensions import db
 from ..models import ActionItem, Assignment, Event, Membership, NotesEditor, Proposal, SessionNotes, User, utcnow
-from ..permissions import LISTED, member, staff
+from ..permissions import LISTED, member
 from ..scheduling import published_version
 from . import ServiceError
 from .content import touch_event
-
-
-def can_edit_notes(user, proposal: Proposal) -> bool:
-    """The session's facilitators, the people they allowed, and the event's facilitators."""
-    if not user or not user.is_authenticated:
-        return False
-    if staff(user, proposal.event) or proposal.is_facilitator(user):
-        return True
-    return db.session.get(NotesEditor, (proposal.id, user.id)) is not None
 
 
 def can_read_notes(user, proposal: Proposal) -> bool:
@@ -37,7 +28,7 @@ def notes_of(proposal: Proposal) -> SessionNotes | None:
     return db.session.get(SessionNotes, proposal.id)
 
 
-def items_of(proposal: Proposal) -> list[ActionItem]:
+def action_items_of(proposal: Proposal) -> list[ActionItem]:
     return list(db.session.scalars(select(ActionItem).where(ActionItem.proposal_id == proposal.id)
                                    .order_by(ActionItem.created_at, ActionItem.id)))
 
@@ -220,6 +211,6 @@ def as_json(event: Event, entries: list[Entry]) -> dict:
     } for e in entries]}
 
 
-__all__ = ["Entry", "add_action_item", "allow_editor", "as_json", "as_markdown", "can_edit_notes",
-           "can_read_notes", "delete_action_item", "harvest", "items_of", "md_block", "md_text", "notes_of",
+__all__ = ["Entry", "action_items_of", "add_action_item", "allow_editor", "as_json", "as_markdown",
+           "can_read_notes", "delete_action_item", "harvest", "md_block", "md_text", "notes_of",
            "owner_name", "safe_link", "save_notes", "set_action_status"]

@@ -10,15 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from ..db_tx import insert_ignore, transaction
+from ..enums import InvitationState, ProposalStatus
 from ..extensions import db
 from ..models import EmailInvitation, Event, Facilitation, Proposal, ProposalRevision, Slot, User, Vote, utcnow
+from ..permissions import allowed, may_vote, member, require
 from . import ServiceError
 from .content import touch_event
 
 log = logging.getLogger(__name__)
-
-# What attendees read about a session: an edit of these is a new revision of the session.
-READ_FIELDS = ("title", "description", "visibility", "format", "language")
 
 
 @dataclass(frozen=True)
@@ -102,55 +101,31 @@ def _apply(proposal: Proposal, event: Event, data: ProposalData) -> dict:
 
 
 def create_proposal(event: Event, user: User, data: ProposalData) -> Proposal:
-    role = user.role_in(event)
-    if role is None:
-        raise ServiceError(_("Join the event before proposing a session."))
-    if not event.proposals_open and role == "participant":
-        raise ServiceError(_("Proposals are closed for this event."))
+    if not allowed(user, "proposal.create", event):
+        raise ServiceError(_("Proposals are closed for this event.") if member(user, event)
+                           else _("Join the event before proposing a session."))
     _check(event, data)
     with transaction():
-        proposal = Proposal(event_id=event.id, status="proposed")
+        proposal = Proposal(event_id=event.id, status=ProposalStatus.PROPOSED)
         _apply(proposal, event, data)
-        proposal.facilitations.append(Facilitation(user_id=user.id, is_proposer=True, state="accepted"))
+        proposal.facilitations.append(Facilitation(user_id=user.id, is_proposer=True,
+                                                   state=InvitationState.ACCEPTED))
         db.session.add(proposal)
     log.info("proposal %s created in %s", proposal.id, event.slug)
     return proposal
 
 
-def can_edit(proposal: Proposal, user) -> bool:
-    """Facilitators of the event always; the proposal's own facilitators while proposals are open."""
-    if not user.is_authenticated:
-        return False
-    if user.can_facilitate(proposal.event):
-        return True
-    return (proposal.is_facilitator(user) and proposal.event.proposals_open
-            and proposal.status in ("proposed", "accepted"))
-
-
-def can_withdraw(proposal: Proposal, user) -> bool:
-    """Only the proposer or a facilitator of the event withdraws; a co-facilitator leaves instead."""
-    if not user.is_authenticated or proposal.status not in ("proposed", "accepted"):
-        return False
-    return user.can_facilitate(proposal.event) or (proposal.proposer is not None
-                                                   and proposal.proposer.id == user.id)
-
-
-def can_leave(proposal: Proposal, user) -> bool:
-    return bool(user.is_authenticated) and any(
-        f.user_id == user.id and f.state == "accepted" and not f.is_proposer for f in proposal.facilitations)
-
-
 def update_proposal(proposal: Proposal, user: User, data: ProposalData) -> None:
     """Save an edit. What attendees read goes live at once, as a new revision of the session that
     feeds pick up; a change of length or availability goes into the next draft."""
-    if not can_edit(proposal, user):
-        raise PermissionError
+    require(user, "proposal.edit", proposal)
     _check(proposal.event, data)
     from .schedule import carry_into_next_draft
 
     proposal_id = proposal.id
     with transaction():
         proposal = db.session.get(Proposal, proposal_id)
+        require(user, "proposal.edit", proposal)
         changes = _apply(proposal, proposal.event, data)
         if changes:
             proposal.revision += 1
@@ -158,22 +133,8 @@ def update_proposal(proposal: Proposal, user: User, data: ProposalData) -> None:
             db.session.add(ProposalRevision(proposal_id=proposal.id, at=proposal.revised_at, changes=changes))
             touch_event(proposal.event)
         db.session.flush()
-        if proposal.status == "accepted":
+        if proposal.state == ProposalStatus.ACCEPTED:
             carry_into_next_draft(proposal.event)
-
-
-def runs_allowed(proposal: Proposal) -> int:
-    """How many times the session may run: as the facilitators set it, else as its format says
-    (once when it lasts more than a slot)."""
-    if proposal.length != 1:
-        return 1
-    if proposal.runs:
-        return proposal.runs
-    return int((proposal.event.format_settings or {}).get(proposal.format, {}).get("runs", 1))
-
-
-def at_table(proposal: Proposal) -> bool:
-    return bool((proposal.event.format_settings or {}).get(proposal.format, {}).get("at_table"))
 
 
 def set_scheduling(proposal: Proposal, runs: int | None, after_id: int | None) -> None:
@@ -202,7 +163,7 @@ def set_scheduling(proposal: Proposal, runs: int | None, after_id: int | None) -
         proposal.runs = runs
         proposal.after_id = after.id if after is not None else None
         db.session.flush()
-        if proposal.status == "accepted":
+        if proposal.state == ProposalStatus.ACCEPTED:
             carry_into_next_draft(proposal.event)
 
 
@@ -215,7 +176,7 @@ def _notify(user_ids, event_id: int, kind: str, **params) -> None:
 def agenda_people(proposal: Proposal) -> set[int]:
     """Who has the session in their agenda: its voters and the people who run it."""
     voters = set(db.session.scalars(select(Vote.user_id).where(Vote.proposal_id == proposal.id)))
-    return voters | {f.user_id for f in proposal.facilitations if f.state == "accepted"}
+    return voters | {f.user_id for f in proposal.facilitations if f.state == InvitationState.ACCEPTED}
 
 
 def withdraw_impact(proposal: Proposal):
@@ -223,8 +184,8 @@ def withdraw_impact(proposal: Proposal):
     from .schedule import apply_change
 
     proposal_id = proposal.id
-    return apply_change(proposal.event, lambda: setattr(db.session.get(Proposal, proposal_id), "status",
-                                                          "withdrawn"), confirmed=False, ask_always=True)
+    return apply_change(proposal.event, lambda: db.session.get(Proposal, proposal_id).move_to(
+        ProposalStatus.WITHDRAWN), confirmed=False, ask_always=True)
 
 
 def _scheduled(proposal: Proposal) -> bool:
@@ -235,20 +196,24 @@ def _scheduled(proposal: Proposal) -> bool:
     return any(a.proposal_id == proposal.id for v in (newest, published) if v for a in v.assignments)
 
 
+def _may_withdraw(proposal: Proposal, user: User) -> None:
+    if not proposal.may_become(ProposalStatus.WITHDRAWN):
+        raise ServiceError(_("This proposal is no longer open."))
+    require(user, "proposal.withdraw", proposal)
+
+
 def withdraw_proposal(proposal: Proposal, user: User) -> None:
     """Withdraw: the next draft leaves it out, and everyone who had it in their agenda is told."""
-    if not can_withdraw(proposal, user):
-        if proposal.status not in ("proposed", "accepted"):
-            raise ServiceError(_("This proposal is no longer open."))
-        raise PermissionError
+    _may_withdraw(proposal, user)
     from .schedule import carry_into_next_draft
 
     proposal_id, name = proposal.id, user.display_name
     with transaction():
         proposal = db.session.get(Proposal, proposal_id)
+        _may_withdraw(proposal, user)  # again, on the row as it is now
         scheduled = _scheduled(proposal)
         people = agenda_people(proposal) - {user.id}
-        proposal.status = "withdrawn"
+        proposal.move_to(ProposalStatus.WITHDRAWN)
         db.session.flush()
         carry_into_next_draft(proposal.event)
         _notify(people, proposal.event_id, "withdrawn" if scheduled else "withdrawn_unscheduled",
@@ -257,14 +222,17 @@ def withdraw_proposal(proposal: Proposal, user: User) -> None:
 
 def leave_proposal(proposal: Proposal, user: User) -> None:
     """A co-facilitator steps down; the session goes on with the others."""
-    if not can_leave(proposal, user):
+    if not allowed(user, "proposal.leave", proposal):
         raise ServiceError(_("You do not co-facilitate this session."))
     proposal_id, user_id, name = proposal.id, user.id, user.display_name
     with transaction():
-        f = db.session.get(Facilitation, (proposal_id, user_id))
-        f.state = "declined"
         proposal = db.session.get(Proposal, proposal_id)
-        others = [x.user_id for x in proposal.facilitations if x.state == "accepted" and x.user_id != user_id]
+        if not allowed(user, "proposal.leave", proposal):
+            raise ServiceError(_("You do not co-facilitate this session."))
+        f = db.session.get(Facilitation, (proposal_id, user_id))
+        f.state = InvitationState.DECLINED
+        others = [x.user_id for x in proposal.facilitations
+                  if x.state == InvitationState.ACCEPTED and x.user_id != user_id]
         _notify(others, proposal.event_id, "left", proposal_id=proposal_id, name=name, title=proposal.title)
         touch_event(proposal.event)
 
@@ -272,8 +240,7 @@ def leave_proposal(proposal: Proposal, user: User) -> None:
 def invite_cofacilitator(proposal: Proposal, user: User, email: str) -> User | None:
     """Invite someone by email. The answer is the same whether or not they are a participant:
     the form reveals nothing about who takes part. Returns the invited person, if any."""
-    if not can_edit(proposal, user):
-        raise PermissionError
+    require(user, "proposal.invite", proposal)
     event = proposal.event
     address = email.strip().lower()
     invitee = db.session.scalar(select(User).where(User.email == address))
@@ -291,44 +258,60 @@ def invite_cofacilitator(proposal: Proposal, user: User, email: str) -> User | N
         return invitee
     invitee_id = invitee.id
     with transaction():
-        db.session.add(Facilitation(proposal_id=proposal_id, user_id=invitee_id, state="invited"))
+        db.session.add(Facilitation(proposal_id=proposal_id, user_id=invitee_id, state=InvitationState.INVITED))
         _notify([invitee_id], event_id, "invited", proposal_id=proposal_id, name=user.display_name,
                 title=proposal.title)
     return invitee
 
 
-def respond_to_invitation(proposal: Proposal, user: User, accept: bool) -> None:
-    f = db.session.get(Facilitation, (proposal.id, user.id))
-    if f is None or f.is_proposer or f.state != "invited":
+def _invitation(proposal_id: int, user_id: int) -> Facilitation:
+    f = db.session.get(Facilitation, (proposal_id, user_id))
+    if f is None or f.is_proposer or f.state != InvitationState.INVITED:
         raise ServiceError(_("You have no invitation for this proposal."))
+    return f
+
+
+def respond_to_invitation(proposal: Proposal, user: User, accept: bool) -> None:
     proposal_id, user_id = proposal.id, user.id
+    _invitation(proposal_id, user_id)
     with transaction():
-        f = db.session.get(Facilitation, (proposal_id, user_id))
-        f.state = "accepted" if accept else "declined"
+        f = _invitation(proposal_id, user_id)  # again, on the row as it is now
+        f.state = InvitationState.ACCEPTED if accept else InvitationState.DECLINED
         if accept:
             # One cannot want to attend one's own session: that vote no longer counts.
             db.session.execute(delete(Vote).where(Vote.user_id == user_id, Vote.proposal_id == proposal_id))
             touch_event(db.session.get(Proposal, proposal_id).event)
 
 
+DECISIONS = (ProposalStatus.ACCEPTED, ProposalStatus.DECLINED, ProposalStatus.PROPOSED)
+
+
+def _may_review(proposal: Proposal, decision: ProposalStatus) -> None:
+    if proposal.state != decision and not proposal.may_become(decision):
+        raise ServiceError(_("This proposal is no longer open."))
+
+
 def review_proposal(proposal: Proposal, decision: str) -> None:
     """Accept, decline or reopen. A declined session leaves the next draft."""
-    if decision not in ("accepted", "declined", "proposed"):
+    if decision not in DECISIONS:
         raise ServiceError(_("Unknown decision."))
-    if proposal.status in ("withdrawn", "merged"):
-        raise ServiceError(_("This proposal is no longer open."))
+    decision = ProposalStatus(decision)
+    _may_review(proposal, decision)
     from .schedule import carry_into_next_draft
 
     proposal_id = proposal.id
     with transaction():
         proposal = db.session.get(Proposal, proposal_id)
-        was = proposal.status
-        proposal.status = decision
+        _may_review(proposal, decision)  # again, on the row as it is now
+        was = proposal.state
+        if was == decision:
+            return
+        proposal.move_to(decision)
         db.session.flush()
-        if was == "accepted" and decision != "accepted":
+        if was == ProposalStatus.ACCEPTED:
             carry_into_next_draft(proposal.event)
-        if decision in ("accepted", "declined") and was != decision:
-            hosts = [f.user_id for f in proposal.facilitations if f.state == "accepted"]
+        if decision != ProposalStatus.PROPOSED:
+            hosts = [f.user_id for f in proposal.facilitations if f.state == InvitationState.ACCEPTED]
             _notify(hosts, proposal.event_id, decision, proposal_id=proposal_id, title=proposal.title)
 
 
@@ -337,7 +320,7 @@ def check_merge(keep: Proposal, other: Proposal) -> None:
     if keep.id == other.id or keep.event_id != other.event_id:
         raise ServiceError(_("Choose another proposal of this event to merge with."), "other")
     for p in (keep, other):
-        if p.status not in ("proposed", "accepted"):
+        if not p.may_become(ProposalStatus.MERGED):
             raise ServiceError(_("'%(title)s' is no longer open.", title=p.title), "other")
 
 
@@ -349,20 +332,21 @@ def merge_proposals(keep: Proposal, other: Proposal) -> None:
     keep_id, other_id = keep.id, other.id
     with transaction():
         keep, other = db.session.get(Proposal, keep_id), db.session.get(Proposal, other_id)
+        check_merge(keep, other)  # again, on the rows as they are now
         have = {f.user_id for f in keep.facilitations}
         for f in other.facilitations:
-            if f.state == "accepted" and f.user_id not in have:
-                db.session.add(Facilitation(proposal_id=keep.id, user_id=f.user_id, state="accepted"))
+            if f.state == InvitationState.ACCEPTED and f.user_id not in have:
+                db.session.add(Facilitation(proposal_id=keep.id, user_id=f.user_id, state=InvitationState.ACCEPTED))
         db.session.flush()
         hosts = select(Facilitation.user_id).where(Facilitation.proposal_id == keep.id,
-                                                   Facilitation.state == "accepted")
+                                                   Facilitation.state == InvitationState.ACCEPTED)
         moved = select(Vote.user_id, keep.id, Vote.created_at).where(
             Vote.proposal_id == other.id, Vote.user_id.not_in(hosts))
         db.session.execute(
             insert_ignore(Vote).from_select(["user_id", "proposal_id", "created_at"], moved))
         db.session.execute(delete(Vote).where(Vote.proposal_id == other.id))
         db.session.execute(delete(Vote).where(Vote.proposal_id == keep.id, Vote.user_id.in_(hosts)))
-        other.status = "merged"
+        other.move_to(ProposalStatus.MERGED)
         other.merged_into_id = keep.id
         proposers = [p.proposer.id for p in (keep, other) if p.proposer is not None]
         _notify(proposers, keep.event_id, "merged", proposal_id=keep_id, other=other.title, keep=keep.title)
@@ -374,18 +358,21 @@ def merge_proposals(keep: Proposal, other: Proposal) -> None:
 # Votes
 
 
+def _vote_refusal(user: User, proposal: Proposal) -> str:
+    """Why permissions.may_vote says no, in words the voter can act on."""
+    if not member(user, proposal.event):
+        return _("Join the event before voting.")
+    if not proposal.event.voting_open:
+        return _("Voting is closed for this event.")
+    if proposal.is_facilitator(user):
+        return _("You facilitate this session, so you will be there anyway.")
+    return _("This proposal was withdrawn, declined or merged; it takes no votes.")
+
+
 def set_vote(user: User, proposal: Proposal, want: bool) -> None:
     """Mark or unmark. Both are idempotent: marking twice or unmarking nothing changes nothing."""
-    event = proposal.event
-    if want:
-        if user.role_in(event) is None:
-            raise ServiceError(_("Join the event before voting."))
-        if not event.voting_open:
-            raise ServiceError(_("Voting is closed for this event."))
-        if proposal.is_facilitator(user):
-            raise ServiceError(_("You facilitate this session, so you will be there anyway."))
-        if not proposal.open_for_votes:
-            raise ServiceError(_("This proposal was withdrawn, declined or merged; it takes no votes."))
+    if want and not may_vote(user, proposal):
+        raise ServiceError(_vote_refusal(user, proposal))
     user_id, proposal_id = user.id, proposal.id
     with transaction():
         if want:
@@ -422,11 +409,11 @@ def forget_user_proposals(user: User) -> None:
     events = set()
     for f in mine:
         proposal = f.proposal
-        others = [o for o in proposal.facilitations if o.user_id != user.id and o.state == "accepted"]
+        others = [o for o in proposal.facilitations if o.user_id != user.id and o.state == InvitationState.ACCEPTED]
         if not others:
-            if proposal.status in ("proposed", "accepted"):
+            if proposal.may_become(ProposalStatus.WITHDRAWN):
                 people = agenda_people(proposal) - {user.id}
-                proposal.status = "withdrawn"
+                proposal.move_to(ProposalStatus.WITHDRAWN)
                 _notify(people, proposal.event_id, "account_deleted", title=proposal.title)
                 events.add(proposal.event)
         elif f.is_proposer:

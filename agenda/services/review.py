@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import scheduling
+from ..enums import ProposalStatus
 from ..extensions import db
-from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Slot, Vote
+from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Vote
 from ..reasons import describe
 from .frames import Frame, Item, frame_of, items_of, runs_by_proposal
 
@@ -166,18 +167,13 @@ def review_version(event: Event, version: ScheduleVersion) -> Review:
     changes = diff(items, items_of(against)) if against is not None else Diff()
     placed = {it.proposal.id for it in items}
     unscheduled = list(db.session.scalars(select(Proposal).where(
-        Proposal.event_id == event.id, Proposal.status == "accepted", Proposal.id.not_in(placed or {0}))
+        Proposal.event_id == event.id, Proposal.status == ProposalStatus.ACCEPTED,
+        Proposal.id.not_in(placed or {0}))
         .order_by(Proposal.title)))
     newest = scheduling.newest_version(event)
-    from .proposals import runs_allowed
-
     return Review(
         version=version, frame=frame, items=items, reports=reports_of(event, items, frame.tz), diff=changes,
         against=against, published=published, unscheduled=unscheduled,
         reasons=[describe(r, event) for r in version.reasons],
         can_publish=version.status == "draft" and newest is not None and newest.id == version.id,
-        runs_allowed={it.proposal.id: runs_allowed(it.proposal) for it in items})
-
-
-def now_slot_of(version: ScheduleVersion) -> Slot | None:
-    return db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
+        runs_allowed={it.proposal.id: scheduling.runs_allowed(it.proposal) for it in items})

@@ -1,6 +1,5 @@
 """Tiny instances built in code: one per rule, one that respects it and one that breaks it."""
 
-import pytest
 
 from solver import Participant, Placement, Problem, Room, Session, Slot
 
@@ -18,8 +17,3 @@ def make_problem(sessions, participants=(), rooms=None, slots=None, **kw) -> Pro
 def session(sid, *facilitators, length=1, needs=(), fixed=None, unavailable=(), title=None):
     return Session(sid, title or f"Session {sid}", length, "en", frozenset(needs), tuple(facilitators),
                    frozenset(unavailable), Placement(*fixed) if fixed else None)
-
-
-@pytest.fixture
-def problem_factory():
-    return make_problem
