@@ -71,7 +71,8 @@ def password_is_weak(password: str, context: list[str]) -> bool:
             own = re.sub(r"[^a-z]", "", part.lower())
             if len(own) >= 4 and own in letters and len(letters) - len(own) < 6:
                 return True
-    return zxcvbn(password[:100], user_inputs=words)["score"] < 3
+    # zxcvbn refuses more than 72 characters (a ValueError); the first 72 tell enough.
+    return zxcvbn(password[:72], user_inputs=words)["score"] < 3
 
 
 class Throttle:
