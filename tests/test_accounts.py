@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from agenda.extensions import db
 from agenda.models import Membership, User
 
-from .conftest import PASSWORD, errors, login
+from .conftest import PASSWORD, errors, login, outbox
 
 
 def register(client, **overrides):
@@ -159,3 +159,28 @@ def test_register_records_languages_spoken(client, make_event):
     register(client, email="es@example.org", languages=["es", "fr"])
     user = db.session.scalar(select(User).where(User.email == "es@example.org"))
     assert user.languages == ["es", "fr"]
+
+
+def test_changing_the_password_ends_open_reset_links(app, make_user):
+    """Someone who read a reset e-mail cannot use it after the owner changed the password."""
+    import re
+
+    from agenda.mail import deliver_pending
+
+    make_user(email="rl@example.org")
+    assert app.test_client().post("/forgot", data={"email": "rl@example.org"}).status_code == 200
+    deliver_pending()
+    link = re.search(r"http://agenda\.test(/reset/\S+)", outbox(app)[-1].get_content()).group(1)
+    assert app.test_client().get(link).status_code == 200  # still open
+
+    owner = app.test_client()
+    login(owner, "rl@example.org")
+    assert owner.post("/account/password", data={
+        "pw-current": PASSWORD, "pw-password": "a new password", "pw-confirm": "a new password"}).status_code == 302
+
+    thief = app.test_client()
+    assert thief.get(link).status_code == 410
+    taken = thief.post(link, data={"password": "the thief's own words", "confirm": "the thief's own words"})
+    assert taken.status_code == 410
+    assert login(app.test_client(), "rl@example.org", "the thief's own words").status_code == 200
+    assert login(app.test_client(), "rl@example.org", "a new password").status_code == 302
