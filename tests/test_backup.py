@@ -11,7 +11,6 @@ from agenda.extensions import db
 from agenda.models import AgendaChoice, ScheduleVersion, Vote
 
 from .conftest import DEMO_PASSWORD, need, postgres_ready
-from .world import build_world
 
 
 def instance_json(runner, slug):
@@ -22,8 +21,7 @@ def instance_json(runner, slug):
 
 @pytest.mark.parametrize("target", ["sqlite", "postgresql"])
 def test_export_then_import_into_a_fresh_instance_gives_the_same_instance(app, runner, tmp_path, monkeypatch,
-                                                                          request, target):
-    world = build_world()
+                                                                          request, target, world):
     slug = world.event.slug
     backup = tmp_path / "backup.json"
     result = runner.invoke(args=["agenda", "export-event", "--event", slug, "--out", str(backup)])
