@@ -57,7 +57,7 @@ def run_voters(base: str, proposal_ids: list[int]):
         token = browser.csrf_token(base + "/load/proposals")
         acknowledged, statuses = set(), []
         for k in range(VOTES_EACH):
-            pid = proposal_ids[(i * 7 + k * 3) % len(proposal_ids)]
+            pid = proposal_ids[(i * 7 + k) % len(proposal_ids)]  # VOTES_EACH different ones
             for _attempt in range(2):  # the double-clicked submit
                 status, body = browser.request(
                     f"{base}/load/proposals/{pid}/vote", {"want": "1", "csrf_token": token},
