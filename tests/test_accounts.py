@@ -255,3 +255,23 @@ def test_refused_attempts_do_not_extend_the_lock(app, make_user):
                        .values(at=utcnow() - window - timedelta(seconds=1)))
     db.session.commit()
     assert login(app.test_client(), "owner@example.org").status_code == 302
+
+
+def test_a_password_reset_makes_the_browser_a_known_device(app, make_user):
+    """An owner locked out by someone's guesses proves the address once, then logs in there."""
+    import re
+
+    from agenda.mail import deliver_pending
+
+    app.config["LOGIN_LIMIT_ACCOUNT"] = 2
+    make_user(email="owner@example.org")
+    for _ in range(2):
+        login(app.test_client(), "owner@example.org", "guess guess guess")
+    laptop = app.test_client()
+    assert laptop.post("/forgot", data={"email": "owner@example.org"}).status_code == 200
+    deliver_pending()
+    link = re.search(r"http://agenda\.test(/reset/\S+)", outbox(app)[-1].get_content()).group(1)
+    assert laptop.post(link, data={"password": "a new password", "confirm": "a new password"}).status_code == 302
+    laptop.post("/logout")
+    assert login(app.test_client(), "owner@example.org", "a new password").status_code == 429
+    assert login(laptop, "owner@example.org", "a new password").status_code == 302
