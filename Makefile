@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := agenda
 
-.PHONY: run serve test bench lint venv clean translations
+.PHONY: run serve test check bench lint venv clean translations
 
 CATALOGUES := $(wildcard agenda/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
@@ -56,6 +56,10 @@ serve: $(VENV)/.installed-app translations
 
 test: venv translations
 	$(BIN)/python -m pytest -q
+
+# The quick lane for daily work: every test but those that start real servers (marked slow).
+check: venv translations
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: venv
 	$(BIN)/ruff check agenda solver tests migrations

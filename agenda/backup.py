@@ -1,17 +1,19 @@
 """Backup and restore of one event: everything of it as JSON, restored into any instance.
 
-`export_event` writes settings, rooms, slots, people and their roles, proposals (with their
-people, revisions and unavailable slots), votes, versions (published ones with their frozen
-frame), agenda choices, calendar addresses, notices, announcements, and the harvest (notes, editors,
-action items) with invitations still waiting for an address. Ids in the file are the source's; on
-import every row gets a new id, inserted in the same order, so the restored event exports the
-same solver instance (scheduling's codec numbers rows by their order, not their ids). People
-already in the target instance (same e-mail) keep their account and gain the membership.
+`export_event` writes settings, rooms, slots, people and their roles (and who is a site admin),
+proposals (with their people in order, revisions and unavailable slots), votes, versions
+(published ones with their frozen frame), solve runs, agenda choices, calendar addresses, notices,
+announcements, and the harvest (notes, editors, action items) with invitations still waiting for
+an address. Ids in the file are the source's; on import every row gets a new id, inserted in the
+same order, so the restored event exports the same solver instance (scheduling's codec numbers
+rows by their order, not their ids), and the event remembers the source's ids (`source_ids`) to
+make the same GUIDs in its feeds. People already in the target instance (same e-mail) keep their
+account, and their admin flag, and gain the membership.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -38,6 +40,7 @@ from .models import (
     ScheduleVersion,
     SessionNotes,
     Slot,
+    SolveRun,
     User,
     Vote,
     proposal_preferred,
@@ -81,8 +84,9 @@ def export_event(event: Event) -> dict:
         "rooms": [{**_row(r, ("id", "name", "capacity", "features", "removed_at", "tables")),
                    "unavailable": sorted(s.id for s in r.unavailable)} for r in rooms],
         "people": [{**_row(u, ("id", "email", "display_name", "password_hash", "languages", "locale", "created_at",
-                               "email_prefs")),
+                               "email_prefs", "is_admin")),
                     "role": roles.get(u.id), "days": days.get(u.id)} for u in people.values()],
+        "source_ids": event.source_ids or {},
         "proposals": [{**_row(p, ("id", "title", "description", "format", "language", "length", "needs", "max_group",
                                   "visibility", "status", "merged_into_id", "created_at", "updated_at", "revision",
                                   "revised_at", "runs", "after_id", "prefer_reason")),
@@ -103,6 +107,11 @@ def export_event(event: Event) -> dict:
                                        "bookings": [[b.slot_id, b.room_id, b.table] for b in a.bookings]}
                                       for a in sorted(v.assignments, key=lambda a: a.id)]}
                      for v in versions],
+        "runs": [{**_row(r, ("status", "created_at", "started_at", "finished_at", "heartbeat_at", "time_limit",
+                             "now_slot_id", "worker", "cancel_requested", "progress", "outcome", "message")),
+                  "version": r.version.number if r.version else None}
+                 for r in db.session.scalars(select(SolveRun).where(SolveRun.event_id == event.id)
+                                             .order_by(SolveRun.id))],
         "agenda_choices": [[c.user_id, c.slot_id, c.proposal_id] for c in db.session.scalars(
             select(AgendaChoice).where(AgendaChoice.slot_id.in_([s.id for s in slots]))
             .order_by(AgendaChoice.user_id, AgendaChoice.slot_id))],
@@ -163,6 +172,54 @@ def _remap_frame(frame, slots: dict, rooms: dict):
                           if int(k) in slots and v in rooms}}
 
 
+def _restore_facilitations(proposal_id: int, rows: list, people: dict) -> None:
+    """A session's people in the file's order. Invitations of the same moment are set a
+    microsecond apart: the order would otherwise follow the new user ids."""
+    last = None
+    for f in rows:
+        if f["user_id"] not in people:
+            continue
+        at = _dt(f["invited_at"])
+        if last is not None and at is not None and at <= last:
+            at = last + timedelta(microseconds=1)
+        last = at
+        db.session.add(Facilitation(proposal_id=proposal_id, user_id=people[f["user_id"]],
+                                    is_proposer=f["is_proposer"], state=f["state"], invited_at=at))
+
+
+def _restore_runs(event_id: int, runs: list, proposals: dict, slots: dict, rooms: dict, people: dict) -> None:
+    """The solve-run history, each run pointing at the version it made. A run that was still
+    queued or running in the backup has no worker here: it is restored as stopped (and can be
+    run again), never started by this instance's worker."""
+    versions = dict(db.session.execute(select(ScheduleVersion.number, ScheduleVersion.id)
+                                       .where(ScheduleVersion.event_id == event_id)).all())
+    for r in runs:
+        outcome = dict(r.get("outcome") or {})
+        if "reasons" in outcome:
+            outcome["reasons"] = [_remap_refs(x, proposals, slots, rooms, people) for x in outcome["reasons"]]
+        status, finished = r["status"], _dt(r["finished_at"])
+        if status in ("queued", "running"):
+            status, outcome, finished = "failed", {"code": "worker_stopped"}, finished or _dt(r["heartbeat_at"])
+        db.session.add(SolveRun(
+            event_id=event_id, status=status, created_at=_dt(r["created_at"]), started_at=_dt(r["started_at"]),
+            finished_at=finished, heartbeat_at=_dt(r["heartbeat_at"]), time_limit=r["time_limit"],
+            now_slot_id=slots.get(r["now_slot_id"]), worker=r["worker"], cancel_requested=r["cancel_requested"],
+            progress=r["progress"], outcome=outcome, message=r["message"],
+            version_id=versions.get(r["version"])))
+    db.session.flush()
+
+
+def _source_ids(before: dict, **maps: dict) -> dict | None:
+    """For each kind, local id → the id in the original event (through any earlier restore)."""
+    out = {}
+    for kind, mapping in maps.items():
+        kind = "person" if kind == "people" else kind
+        earlier = before.get(kind, {})
+        out[kind] = {str(new): earlier.get(str(old), old) for old, new in mapping.items()
+                     if earlier.get(str(old), old) != new}
+    return {k: v for k, v in out.items() if v} or None
+
+
 def import_event(data: dict, slug: str | None = None) -> Event:
     """Restore an event from `export_event`'s JSON, in one transaction (all or nothing)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -198,7 +255,7 @@ def import_event(data: dict, slug: str | None = None) -> Event:
             if user is None:
                 user = User(email=p["email"], display_name=p["display_name"], password_hash=p["password_hash"],
                             languages=p["languages"], locale=p.get("locale"), created_at=_dt(p["created_at"]),
-                            email_prefs=p.get("email_prefs") or {})
+                            email_prefs=p.get("email_prefs") or {}, is_admin=bool(p.get("is_admin")))
                 db.session.add(user)
                 db.session.flush()
             people[p["id"]] = user.id
@@ -222,11 +279,7 @@ def import_event(data: dict, slug: str | None = None) -> Event:
                 db.session.execute(proposal_unavailable.insert().values(proposal_id=row.id, slot_id=slots[s]))
             for s in p.get("preferred", []):
                 db.session.execute(proposal_preferred.insert().values(proposal_id=row.id, slot_id=slots[s]))
-            for f in p["facilitations"]:
-                if f["user_id"] in people:
-                    db.session.add(Facilitation(proposal_id=row.id, user_id=people[f["user_id"]],
-                                                is_proposer=f["is_proposer"], state=f["state"],
-                                                invited_at=_dt(f["invited_at"])))
+            _restore_facilitations(row.id, p["facilitations"], people)
             for r in p["revisions"]:
                 db.session.add(ProposalRevision(proposal_id=row.id, at=_dt(r["at"]), changes=r["changes"]))
         for row, old in merged_into:
@@ -262,6 +315,9 @@ def import_event(data: dict, slug: str | None = None) -> Event:
                 version.published_at = _dt(v["published_at"])
                 version.status = "published"
                 db.session.flush()
+        _restore_runs(event.id, data.get("runs", []), proposals, slots, rooms, people)
+        event.source_ids = _source_ids(data.get("source_ids") or {}, people=people, proposal=proposals,
+                                       slot=slots, room=rooms)
         for u, s, p in data["agenda_choices"]:
             db.session.add(AgendaChoice(user_id=people[u], slot_id=slots[s], proposal_id=proposals[p]))
         for u, token in data["calendar_tokens"]:

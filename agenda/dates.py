@@ -34,13 +34,22 @@ def _locale() -> Locale:
         return Locale("en")
 
 
+_patterns: dict[tuple[str, str], str] = {}
+
+
 def _pattern(skeleton: str, locale: Locale) -> str:
-    full = skeleton.endswith("+")
-    skeleton = skeleton.rstrip("+")
-    if skeleton == "EEEE":
-        return "EEEE"
-    pattern = locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern
-    return re.sub(r"E+", "EEEE", pattern) if full else pattern
+    """The language's pattern for a skeleton, looked up once per language: Babel's matching is
+    slow, and a page of slots asks for the same few hundreds of times."""
+    key = (skeleton, str(locale))
+    if key not in _patterns:
+        full = skeleton.endswith("+")
+        bare = skeleton.rstrip("+")
+        if bare == "EEEE":
+            _patterns[key] = "EEEE"
+        else:
+            pattern = locale.datetime_skeletons[match_skeleton(bare, locale.datetime_skeletons)].pattern
+            _patterns[key] = re.sub(r"E+", "EEEE", pattern) if full else pattern
+    return _patterns[key]
 
 
 def format_skeleton(skeleton: str, moment, locale: Locale) -> str:

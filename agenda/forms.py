@@ -2,8 +2,10 @@
 
 import unicodedata
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
 from wtforms import SelectMultipleField, TextAreaField, widgets
 
 ALLOWED_CONTROL = {"\n", "\r", "\t"}
@@ -34,11 +36,29 @@ def text_problem(text: str, multiline: bool):
 
 class BaseForm(FlaskForm):
     """Every form refuses NUL bytes, other control characters, direction overrides and
-    non-characters in any text field, and line breaks in single-line fields."""
+    non-characters in any text field, and line breaks in single-line fields.
+
+    Fields are read from the form's text parts only: no form here takes a file, and a file (or a
+    JSON body) where text belongs would reach validators that expect a string. A field sent as a
+    file gets an error of its own instead."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            if formdata is not _Auto:
+                return formdata
+            if not _is_submitted():
+                return None
+            form._sent_as_file = set(request.files)
+            return request.form
+
+    _sent_as_file: set = set()
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         for field in self:
+            if field.name in self._sent_as_file:
+                field.errors = [*field.errors, _l("This field takes text, not a file.")]
+                ok = False
             values = field.data if isinstance(field.data, list) else [field.data]
             multiline = isinstance(field, TextAreaField)
             problem = next((p for v in values if isinstance(v, str) and (p := text_problem(v, multiline))), None)

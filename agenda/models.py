@@ -77,6 +77,9 @@ class Event(db.Model):
     # Bumped by every change to what public pages and feeds show (caches key on it).
     content_generation: Mapped[int] = mapped_column(Integer, default=0)
     content_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A restored event: {"person"|"proposal"|"slot"|"room": {local id: id in the original}}, so
+    # the GUIDs of feeds and exports stay what calendar and schedule apps already hold.
+    source_ids: Mapped[dict | None] = mapped_column(JSON)
 
     # Only the slots and rooms in use: removed ones stay in the database for the
     # published versions that hold them (see ScheduleVersion.frame).
@@ -300,7 +303,7 @@ class Proposal(db.Model):
     after: Mapped[Proposal | None] = relationship(remote_side="Proposal.id", foreign_keys=[after_id])
     facilitations: Mapped[list[Facilitation]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Facilitation.invited_at",
+        order_by="[Facilitation.invited_at, Facilitation.user_id]",  # one order on every database
     )
 
     __table_args__ = (

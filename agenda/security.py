@@ -71,7 +71,8 @@ def password_is_weak(password: str, context: list[str]) -> bool:
             own = re.sub(r"[^a-z]", "", part.lower())
             if len(own) >= 4 and own in letters and len(letters) - len(own) < 6:
                 return True
-    return zxcvbn(password[:100], user_inputs=words)["score"] < 3
+    # zxcvbn refuses more than 72 characters (a ValueError); the first 72 tell enough.
+    return zxcvbn(password[:72], user_inputs=words)["score"] < 3
 
 
 class Throttle:
@@ -87,6 +88,10 @@ class Throttle:
         self.ids: list[int] = []
 
     def allowed(self) -> bool:
+        """Count this attempt; False (and not counted) when a limit is reached.
+
+        A refused attempt is taken back in the same transaction: it never tried a password, so
+        an attacker who keeps knocking does not keep the lock closed for the owner."""
         from .db_tx import transaction
 
         now = utcnow()
@@ -99,7 +104,11 @@ class Throttle:
             self.ids = [r.id for r in rows]
             counts = {key: db.session.scalar(select(func.count()).where(
                 LoginAttempt.key == key, LoginAttempt.at >= since)) for key in self.limits}
-        return all(counts[key] <= limit for key, limit in self.limits.items())
+            ok = all(counts[key] <= limit for key, limit in self.limits.items())
+            if not ok:
+                db.session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(self.ids)))
+                self.ids = []
+        return ok
 
     def forget(self) -> None:
         from .db_tx import transaction
@@ -113,8 +122,70 @@ def client_address() -> str:
     return request.remote_addr or "-"
 
 
+# A browser that logged in to an account before is a known device for it: a signed cookie holds
+# a random id for the browser and a keyed mark of each account (no address readable in it).
+DEVICE_COOKIE = "agenda_device"
+DEVICE_DAYS = 180
+DEVICE_ACCOUNTS = 5  # a shared computer remembers the last five accounts
+
+
+def _device_serializer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.secret_key, salt="known-device")
+
+
+def _account_mark(email: str) -> str:
+    import hashlib
+    import hmac
+
+    key = current_app.secret_key.encode() if isinstance(current_app.secret_key, str) else current_app.secret_key
+    return hmac.new(key, b"device-account:" + email.strip().lower().encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _device() -> dict | None:
+    """This browser's known-device cookie, if it is ours, unexpired and well formed."""
+    from itsdangerous import BadData
+
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 1000:
+        return None
+    try:
+        data = _device_serializer().loads(raw, max_age=DEVICE_DAYS * 86400)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("d"), str) or not isinstance(data.get("a"), list):
+        return None
+    return data
+
+
+def known_device(email: str) -> str | None:
+    """The browser's device id when it logged in to this account before, else None."""
+    data = _device()
+    return data["d"] if data and _account_mark(email) in data["a"] else None
+
+
+def remember_device(response, email: str):
+    """After a successful login: this browser is a known device for the account from now on."""
+    import secrets
+
+    data = _device() or {"d": secrets.token_urlsafe(12), "a": []}
+    mark = _account_mark(email)
+    marks = [m for m in data["a"] if m != mark][-(DEVICE_ACCOUNTS - 1):] + [mark]
+    response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps({"d": data["d"], "a": marks}),
+                        max_age=DEVICE_DAYS * 86400, secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        httponly=True, samesite="Lax")
+    return response
+
+
 def login_throttle(email: str) -> Throttle:
+    """Failures are limited per account and per client address; a known device of the account
+    has a limit of its own instead, so an attacker elsewhere (or behind the same venue address)
+    cannot lock the owner out of the browser they use."""
     cfg = current_app.config
+    device = known_device(email)
+    if device is not None:
+        return Throttle({f"device:{device}": cfg["LOGIN_LIMIT_ACCOUNT"]})
     return Throttle({f"account:{email.strip().lower()}": cfg["LOGIN_LIMIT_ACCOUNT"],
                      f"address:{client_address()}": cfg["LOGIN_LIMIT_ADDRESS"]})
 

@@ -2,8 +2,10 @@ import html
 import itertools
 import os
 import re
+import sqlite3
 import subprocess
 import uuid
+from contextlib import closing
 from datetime import date
 
 import pytest
@@ -22,6 +24,12 @@ LIGHT_SOLVER = 50_000
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count(1)
 _hash_cache: dict[str, str] = {}
+# The cheapest argon2id the library takes, in every test app (hashes keep the cost they were made
+# with, so what is tested is the same): the production cost (64 MiB, t=3) in every login was the
+# biggest cost of the suite. Set for the servers the tests start too (config layers: environment).
+CHEAP_HASH = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
+for _key, _value in CHEAP_HASH.items():
+    os.environ.setdefault(f"AGENDA_{_key}", str(_value))
 
 
 def need(condition: bool, reason: str) -> None:
@@ -60,6 +68,7 @@ def app(tmp_path, monkeypatch):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "BASE_URL": "http://agenda.test",
         "SOLVER_WORK_PER_SECOND": LIGHT_SOLVER,
+        **CHEAP_HASH,
     })
     app.test_client_class = FreshContextClient
     with app.app_context():
@@ -129,11 +138,76 @@ def errors(response) -> list[str]:
 DEMO_PASSWORD = "demo password 123"
 
 
-@pytest.fixture
-def demo(app):
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo event in a SQLite file, built once (as the `app` fixture builds its database)."""
     from agenda.demo import load_demo
 
-    return load_demo(DEMO_PASSWORD)
+    folder = tmp_path_factory.mktemp("demo")
+    before = os.environ.get("AGENDA_INSTANCE_PATH")
+    os.environ["AGENDA_INSTANCE_PATH"] = str(folder / "instance")
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite'}",
+                          **CHEAP_HASH})
+        with app.app_context():
+            _db.create_all()
+            event_id = load_demo(DEMO_PASSWORD).id
+            _db.session.remove()
+            _db.engine.dispose()
+        with closing(sqlite3.connect(folder / "demo.sqlite")) as conn:  # everything into the one file
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        if before is None:
+            os.environ.pop("AGENDA_INSTANCE_PATH", None)
+        else:
+            os.environ["AGENDA_INSTANCE_PATH"] = before
+    return folder / "demo.sqlite", event_id
+
+
+def _copy_into(app, source) -> bool:
+    """Replace the test app's still empty SQLite database by a copy of `source`; False when the
+    app uses another database, or its database already holds an event."""
+    import shutil
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite:///") or _db.session.scalar(text("SELECT count(*) FROM event")):
+        return False
+    _db.session.remove()
+    _db.engine.dispose()
+    target = uri[len("sqlite:///"):]
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(target + suffix):
+            os.remove(target + suffix)
+    shutil.copyfile(source, target)
+    os.chmod(target, 0o600)
+    return True
+
+
+@pytest.fixture
+def demo(app, demo_template):
+    """The CampaignCon demo event in the test's database: a copy of the one built once."""
+    source, event_id = demo_template
+    if not _copy_into(app, source):
+        from agenda.demo import load_demo
+
+        return load_demo(DEMO_PASSWORD)
+    return _db.session.get(Event, event_id)
+
+
+@pytest.fixture
+def world(app, world_template):
+    """The test world (tests/world.py) in the test's database: a copy of the one built once."""
+    from sqlalchemy import select
+
+    from agenda.models import Proposal
+
+    from .world import World, build_world
+
+    source, values = world_template("sqlite")
+    if not _copy_into(app, source):
+        return build_world()
+    event = _db.session.scalar(select(Event).where(Event.slug == values["slug"]))
+    return World(event, _db.session.get(Proposal, values["proposal_id"]), dict(values))
 
 
 def generate(event, time_limit=2, now_slot=None):
@@ -157,6 +231,12 @@ def client_for(app, email, password=DEMO_PASSWORD):
     client = app.test_client()
     assert login(client, email, password).status_code == 302
     return client
+
+
+@pytest.fixture
+def fac(app, demo):
+    """The demo's facilitator, logged in."""
+    return client_for(app, "facilitator@example.org")
 
 
 @pytest.fixture
@@ -228,8 +308,7 @@ def outbox(app) -> list:
 # that needs it: a SQLite file copy, a PostgreSQL database made from it as a template.
 
 WORLD_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-                "BASE_URL": "http://agenda.test", "SOLVER_WORK_PER_SECOND": LIGHT_SOLVER,
-                "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
+                "BASE_URL": "http://agenda.test", "SOLVER_WORK_PER_SECOND": LIGHT_SOLVER, **CHEAP_HASH}
 
 
 def _build_world_database(url: str, instance) -> dict:

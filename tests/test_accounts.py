@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from agenda.extensions import db
 from agenda.models import Membership, User
 
-from .conftest import PASSWORD, errors, login
+from .conftest import PASSWORD, errors, login, outbox
 
 
 def register(client, **overrides):
@@ -159,3 +159,119 @@ def test_register_records_languages_spoken(client, make_event):
     register(client, email="es@example.org", languages=["es", "fr"])
     user = db.session.scalar(select(User).where(User.email == "es@example.org"))
     assert user.languages == ["es", "fr"]
+
+
+def test_changing_the_password_ends_open_reset_links(app, make_user):
+    """Someone who read a reset e-mail cannot use it after the owner changed the password."""
+    import re
+
+    from agenda.mail import deliver_pending
+
+    make_user(email="rl@example.org")
+    assert app.test_client().post("/forgot", data={"email": "rl@example.org"}).status_code == 200
+    deliver_pending()
+    link = re.search(r"http://agenda\.test(/reset/\S+)", outbox(app)[-1].get_content()).group(1)
+    assert app.test_client().get(link).status_code == 200  # still open
+
+    owner = app.test_client()
+    login(owner, "rl@example.org")
+    assert owner.post("/account/password", data={
+        "pw-current": PASSWORD, "pw-password": "a new password", "pw-confirm": "a new password"}).status_code == 302
+
+    thief = app.test_client()
+    assert thief.get(link).status_code == 410
+    taken = thief.post(link, data={"password": "the thief's own words", "confirm": "the thief's own words"})
+    assert taken.status_code == 410
+    assert login(app.test_client(), "rl@example.org", "the thief's own words").status_code == 200
+    assert login(app.test_client(), "rl@example.org", "a new password").status_code == 302
+
+
+def test_a_locked_account_still_opens_on_its_owners_known_device(app, make_user):
+    app.config["LOGIN_LIMIT_ACCOUNT"] = 3
+    make_user(email="owner@example.org")
+    make_user(email="neighbour@example.org")
+    phone = app.test_client()
+    assert login(phone, "owner@example.org").status_code == 302  # the phone is known from now on
+    phone.post("/logout")
+    attacker = app.test_client()
+    for _ in range(3):
+        assert login(attacker, "owner@example.org", "guess guess guess").status_code == 200
+    assert login(attacker, "owner@example.org").status_code == 429  # locked for strangers
+    assert login(app.test_client(), "owner@example.org").status_code == 429
+    assert login(phone, "owner@example.org").status_code == 302  # not for the owner's phone
+    phone.post("/logout")
+    # The phone is known for the owner's account only, and guesses from it have a limit of their own.
+    for _ in range(3):
+        assert login(phone, "neighbour@example.org", "guess guess guess").status_code == 200
+    assert login(phone, "neighbour@example.org").status_code == 429
+    for _ in range(3):
+        assert login(phone, "owner@example.org", "guess guess guess").status_code == 200
+    assert login(phone, "owner@example.org").status_code == 429
+
+
+def test_a_forged_device_cookie_opens_nothing(app, make_user):
+    from agenda.security import DEVICE_COOKIE
+
+    app.config["LOGIN_LIMIT_ACCOUNT"] = 2
+    make_user(email="owner@example.org")
+    attacker = app.test_client()
+    for _ in range(2):
+        login(attacker, "owner@example.org", "guess guess guess")
+    attacker.set_cookie(DEVICE_COOKIE, '{"d": "x", "a": []}')
+    assert login(attacker, "owner@example.org").status_code == 429
+
+
+def test_a_locked_venue_address_still_lets_in_people_on_their_known_devices(app, make_user):
+    app.config["LOGIN_LIMIT_ADDRESS"] = 4
+    make_user(email="regular@example.org")
+    make_user(email="newcomer@example.org")
+    laptop = app.test_client()
+    assert login(laptop, "regular@example.org").status_code == 302
+    laptop.post("/logout")
+    for n in range(4):  # someone at the venue tries many accounts
+        assert login(app.test_client(), f"victim{n}@example.org", "guess guess guess").status_code == 200
+    assert login(app.test_client(), "newcomer@example.org").status_code == 429  # a new browser waits
+    assert login(laptop, "regular@example.org").status_code == 302  # a known one does not
+
+
+def test_refused_attempts_do_not_extend_the_lock(app, make_user):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from agenda.models import LoginAttempt, utcnow
+
+    app.config["LOGIN_LIMIT_ACCOUNT"] = 3
+    make_user(email="owner@example.org")
+    attacker = app.test_client()
+    for _ in range(3):
+        assert login(attacker, "owner@example.org", "guess guess guess").status_code == 200
+    failures = db.session.scalar(select(func.max(LoginAttempt.id)))
+    for _ in range(10):  # the attacker keeps knocking while locked out
+        assert login(attacker, "owner@example.org", "guess guess guess").status_code == 429
+    # The three failures age out of the window: the lock opens, however often it was knocked on since.
+    window = timedelta(seconds=app.config["LOGIN_LIMIT_WINDOW"])
+    db.session.execute(update(LoginAttempt).where(LoginAttempt.id <= failures)
+                       .values(at=utcnow() - window - timedelta(seconds=1)))
+    db.session.commit()
+    assert login(app.test_client(), "owner@example.org").status_code == 302
+
+
+def test_a_password_reset_makes_the_browser_a_known_device(app, make_user):
+    """An owner locked out by someone's guesses proves the address once, then logs in there."""
+    import re
+
+    from agenda.mail import deliver_pending
+
+    app.config["LOGIN_LIMIT_ACCOUNT"] = 2
+    make_user(email="owner@example.org")
+    for _ in range(2):
+        login(app.test_client(), "owner@example.org", "guess guess guess")
+    laptop = app.test_client()
+    assert laptop.post("/forgot", data={"email": "owner@example.org"}).status_code == 200
+    deliver_pending()
+    link = re.search(r"http://agenda\.test(/reset/\S+)", outbox(app)[-1].get_content()).group(1)
+    assert laptop.post(link, data={"password": "a new password", "confirm": "a new password"}).status_code == 302
+    laptop.post("/logout")
+    assert login(app.test_client(), "owner@example.org", "a new password").status_code == 429
+    assert login(laptop, "owner@example.org", "a new password").status_code == 302

@@ -189,28 +189,26 @@ def test_pages_render_without_console_errors(site):
 
 
 @pytest.fixture
-def world_site(tmp_path):
-    """The test world (a published demo and more) served by gunicorn."""
+def world_site(tmp_path, world_template):
+    """The test world (a published demo and more) served by gunicorn: a copy of the one built once."""
+    import shutil
+
     need(os.path.exists(CHROMIUM), "Debian's chromium is not installed (.ci/run installs it)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         need(False, "the playwright package is missing")
-    from .world import build_world
-
+    source, values = world_template("sqlite")
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    shutil.copyfile(source, instance / "agenda.sqlite")  # the instance's default database
+    os.chmod(instance / "agenda.sqlite", 0o600)
     port = free_port()
-    env = {"AGENDA_INSTANCE_PATH": str(tmp_path / "instance"), "AGENDA_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = {"AGENDA_INSTANCE_PATH": str(instance), "AGENDA_BASE_URL": f"http://127.0.0.1:{port}"}
     os.environ.update(env)
     try:
-        app = create_app()
-        with app.app_context():
-            upgrade()
-            world = build_world()
-            values = dict(world.values)
-            db.session.remove()
-            db.engine.dispose()
         with gunicorn(env, workers=2, port=port) as base:
-            yield base, values
+            yield base, dict(values)
     finally:
         for key in env:
             os.environ.pop(key, None)

@@ -16,27 +16,14 @@ from sqlalchemy.exc import IntegrityError
 
 import solver
 from agenda import scheduling
-from agenda.demo import load_demo
 from agenda.extensions import db
 from agenda.models import Assignment, Event, Proposal, Room, ScheduleVersion, SolveRun, User
 from agenda.services import ServiceError
 from agenda.services import schedule as svc
 
-from .conftest import login
+from .conftest import DEMO_PASSWORD, login
 
-PASSWORD = "demo password 123"
-
-
-@pytest.fixture
-def demo(app):
-    return load_demo(PASSWORD)
-
-
-@pytest.fixture
-def fac(app, demo):
-    client = app.test_client()
-    login(client, "facilitator@example.org", PASSWORD)
-    return client
+PASSWORD = DEMO_PASSWORD  # the demo accounts'
 
 
 def generate(event, time_limit=2, now_slot="auto"):

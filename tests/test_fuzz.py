@@ -1,6 +1,7 @@
 """Every form, 300 generated submissions each, on SQLite and PostgreSQL: no 5xx, no logged error,
 nothing half-written."""
 
+import io
 import logging
 from types import SimpleNamespace
 
@@ -13,7 +14,7 @@ from agenda import create_app
 from agenda.extensions import db
 from agenda.models import Assignment, RoomBooking, ScheduleVersion, SolveRun
 
-from .conftest import DEMO_PASSWORD, WORLD_CONFIG, FreshContextClient, need, postgres_ready
+from .conftest import DEMO_PASSWORD, WORLD_CONFIG, FreshContextClient, errors, need, outbox, postgres_ready
 from .world import EMAILS
 
 EVENT = ["name", "timezone", "first_day", "last_day", "languages", "formats", "default_locale", "proposals_open",
@@ -63,7 +64,9 @@ TEXT = st.one_of(
                      "1:2", "x" * 6000]),
     st.integers(min_value=-(2**40), max_value=2**40).map(str),
 )
-VALUES = st.one_of(TEXT, st.lists(TEXT, min_size=2, max_size=3))
+# A text field may also arrive as a file upload (multipart), alone or among texts.
+FILE = st.binary(max_size=20).map(lambda b: (io.BytesIO(b), "upload.txt"))
+VALUES = st.one_of(TEXT, FILE, st.lists(st.one_of(TEXT, FILE), min_size=2, max_size=3))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -129,3 +132,91 @@ def test_no_form_breaks_on_any_input(fuzz_app, endpoint, caplog):
     submit()
     db.session.rollback()
     invariants()
+
+
+@pytest.fixture
+def world_app(tmp_path, monkeypatch, world_copy):
+    """The test world on SQLite, limits out of the way (as fuzz_app, one database kind)."""
+    monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "instance"))
+    url, values = world_copy("sqlite")
+    app = create_app({**WORLD_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "LOGIN_LIMIT_ACCOUNT": 10**6,
+                      "LOGIN_LIMIT_ADDRESS": 10**6, "REGISTER_LIMIT_ADDRESS": 10**6})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        yield app, SimpleNamespace(values=values)
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("endpoint", sorted(FORMS))
+def test_every_form_refuses_files_where_text_belongs(world_app, endpoint, caplog):
+    """Each field of each form sent as a file upload (multipart): a clear answer, never a 500."""
+    app, world = world_app
+    role, fields = FORMS[endpoint]
+    client = app.test_client()
+    if role != "anonymous":
+        assert client.post("/login", data={"email": EMAILS[role], "password": DEMO_PASSWORD}).status_code == 302
+    path = path_for(app, endpoint, world.values)
+    for field in fields:
+        data = {f: "1" for f in fields if f != field}
+        data[field] = (io.BytesIO(b"x" * 50), "field.txt")
+        with caplog.at_level(logging.ERROR):
+            response = client.post(path, data=data, content_type="multipart/form-data")
+        assert response.status_code < 500, (field, response.status_code)
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], field
+    db.session.rollback()
+    invariants()
+
+
+def test_a_file_for_a_text_field_is_named_in_the_form(world_app):
+    app, _world = world_app
+    response = app.test_client().post("/register", data={
+        "email": (io.BytesIO(b"a@example.org"), "email.txt"), "display_name": "Ana",
+        "password": "pale orbit lantern cactus", "confirm": "pale orbit lantern cactus"})
+    assert response.status_code == 400
+    assert "This field takes text, not a file." in errors(response)
+
+
+LONG = "quiet harbour lantern " * 9  # 198 characters, not easy to guess
+
+
+@pytest.mark.parametrize("length", [73, 100, 150, 200])
+def test_long_passwords_are_answered_on_every_password_form(world_app, length):
+    """zxcvbn refuses more than 72 characters: register, change and reset must still answer."""
+    app, _world = world_app
+    password = LONG[:length]
+    anonymous = app.test_client()
+    response = anonymous.post("/register", data={"email": f"long{length}@example.org", "display_name": f"Long {length}",
+                                                "password": password, "confirm": password})
+    assert response.status_code == 302
+    assert anonymous.post("/login", data={"email": f"long{length}@example.org",
+                                          "password": password}).status_code == 302
+
+    client = app.test_client()
+    assert client.post("/login", data={"email": EMAILS["other participant"],
+                                       "password": DEMO_PASSWORD}).status_code == 302
+    response = client.post("/account/password", data={"pw-current": DEMO_PASSWORD, "pw-password": password,
+                                                      "pw-confirm": password})
+    assert response.status_code == 302
+    too_weak = "a" * length
+    response = client.post("/account/password", data={"pw-current": password, "pw-password": too_weak,
+                                                      "pw-confirm": too_weak})
+    assert response.status_code == 400 and errors(response)
+
+    assert app.test_client().post("/forgot", data={"email": EMAILS["participant"]}).status_code == 200
+    token = _reset_token(app)
+    response = app.test_client().post(f"/reset/{token}", data={"password": too_weak, "confirm": too_weak})
+    assert response.status_code == 400 and errors(response)
+    response = app.test_client().post(f"/reset/{token}", data={"password": password, "confirm": password})
+    assert response.status_code == 302
+
+
+def _reset_token(app) -> str:
+    """The token of the newest reset e-mail in the outbox."""
+    import re
+
+    from agenda.mail import deliver_pending
+
+    deliver_pending()
+    body = outbox(app)[-1].get_content()
+    return re.search(r"/reset/([\w-]+)", body).group(1)

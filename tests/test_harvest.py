@@ -42,11 +42,6 @@ def published(app, demo):
     return publish_new(demo)
 
 
-@pytest.fixture
-def fac(app, demo):
-    return client_for(app, "facilitator@example.org")
-
-
 # Announcements
 
 

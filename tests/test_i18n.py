@@ -11,7 +11,7 @@ from agenda.cli import extract_messages
 from agenda.extensions import db
 
 from .conftest import DEMO_PASSWORD, client_for, login
-from .world import EMAILS, build_world
+from .world import EMAILS
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGS = ("es", "fr")
@@ -87,11 +87,6 @@ def visible_text(response) -> str:
     body = response.get_data(as_text=True)
     body = re.sub(r"<script.*?</script>", " ", body, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
-
-
-@pytest.fixture
-def world(app):
-    return build_world()
 
 
 GET_AS = {

@@ -43,11 +43,6 @@ def events(cal_bytes) -> list:
     return icalendar.Calendar.from_ical(cal_bytes).walk("VEVENT")
 
 
-@pytest.fixture
-def fac(app, demo):
-    return client_for(app, "facilitator@example.org")
-
-
 def busiest_room(version):
     counts = {}
     for a in version.assignments:

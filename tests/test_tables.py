@@ -26,11 +26,6 @@ def page(response) -> str:
 
 
 @pytest.fixture
-def fac(app, demo):
-    return client_for(app, "facilitator@example.org")
-
-
-@pytest.fixture
 def draft(demo):
     return generate(demo, time_limit=4).version
 

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms import EmptyForm, apply_field_error
 from ..models import Event
 from ..permissions import permission
-from ..security import login_throttle, start_session_clock, throttle, throttle_reset
+from ..security import login_throttle, remember_device, start_session_clock, throttle, throttle_reset
 from ..services import ServiceError, accounts
 from ..urls import safe_next
 from .forms import (
@@ -102,7 +102,7 @@ def reset(token):
             login_user(user)
             start_session_clock()
             flash(_("Your new password is set, and you are logged in. Other devices are logged out."), "success")
-            return redirect(url_for("events.index"))
+            return remember_device(redirect(url_for("events.index")), user.email)
     return render_template("auth/reset.html", form=form, valid=True), 400 if form.errors else 200
 
 
@@ -127,7 +127,8 @@ def login():
                 login_user(user)
                 start_session_clock()
                 flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-                return redirect(safe_next(request.args.get("next")) or url_for("events.index"))
+                return remember_device(redirect(safe_next(request.args.get("next")) or url_for("events.index")),
+                                       user.email)
     return render_template("auth/login.html", form=form), status
 
 

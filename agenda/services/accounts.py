@@ -130,6 +130,12 @@ def reset_target(token: str) -> PasswordReset | None:
     return row
 
 
+def _end_reset_links(user_id: int) -> None:
+    """A new password, however it was set, ends every reset link still open (inside a transaction)."""
+    db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user_id,
+                                                   PasswordReset.used_at.is_(None)).values(used_at=utcnow()))
+
+
 def reset_password(token: str, new_password: str) -> User:
     """Set the new password; every other session of the person ends, every other link dies."""
     row = reset_target(token)
@@ -144,8 +150,7 @@ def reset_password(token: str, new_password: str) -> User:
         user = db.session.get(User, row.user_id)
         user.password_hash = new_hash
         user.session_token = new_session_token()
-        db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id,
-                                                       PasswordReset.used_at.is_(None)).values(used_at=utcnow()))
+        _end_reset_links(user.id)
     log.info("password reset for user %s", user.id)
     return user
 
@@ -206,6 +211,7 @@ def change_password(user: User, current: str, new: str) -> None:
         user = db.session.get(User, user_id)
         user.password_hash = new_hash
         user.session_token = new_session_token()
+        _end_reset_links(user_id)
 
 
 def delete_account(user: User, password: str) -> None:

@@ -36,25 +36,30 @@ __all__ = ["Item", "fixed_items", "frame_of", "items_of"]
 GUID_NAMESPACE = uuid.UUID("5b1f3c2e-8a77-4c1e-9d0b-6f2a4e8c1d10")
 
 
+def source_id(event: Event, kind: str, local_id: int) -> int:
+    """The id a GUID is made from: in a restored event, the row's id in the original."""
+    return (event.source_ids or {}).get(kind, {}).get(str(local_id), local_id)
+
+
 def session_guid(event: Event, proposal_id: int, slot_id: int | None = None) -> str:
     """Stable across versions, so calendar and schedule apps update a session instead of adding
     one. A repeated run gets its own (`slot_id` of its first run is not needed: runs are told
     apart by their slot)."""
-    suffix = f"/run/{slot_id}" if slot_id is not None else ""
-    return str(uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/session/{proposal_id}{suffix}"))
+    suffix = f"/run/{source_id(event, 'slot', slot_id)}" if slot_id is not None else ""
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/session/{source_id(event, 'proposal', proposal_id)}{suffix}"))
 
 
 def slot_guid(event: Event, slot_id: int) -> str:
     """A plenary or a break, as an event of its own."""
-    return str(uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/slot/{slot_id}"))
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/slot/{source_id(event, 'slot', slot_id)}"))
 
 
 def room_guid(event: Event, room) -> str:
-    return str(uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/room/{room.id}"))
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/room/{source_id(event, 'room', room.id)}"))
 
 
 def person_guid(event: Event, user_id: int) -> str:
-    return str(uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/person/{user_id}"))
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{event.slug}/person/{source_id(event, 'person', user_id)}"))
 
 
 def run_guid(event: Event, item: Item) -> str:
