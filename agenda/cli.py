@@ -312,7 +312,8 @@ def translate_extract():
 def translate_update():
     """Extract, then bring every language's .po up to date (new messages are left empty)."""
     extract_messages()
-    pybabel("update", "-i", str(POT), "-d", str(CATALOGUES), "--no-fuzzy-matching", "--ignore-obsolete")
+    pybabel("update", "-i", str(POT), "-d", str(CATALOGUES), "--no-fuzzy-matching", "--ignore-obsolete",
+            "--width", "120")
     click.echo("updated the catalogues: translate the empty messages, then `flask agenda translate compile`")
 
 
