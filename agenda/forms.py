@@ -6,7 +6,8 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
-from wtforms import SelectMultipleField, TextAreaField, widgets
+from werkzeug.datastructures import MultiDict
+from wtforms import FileField, SelectMultipleField, TextAreaField, widgets
 
 ALLOWED_CONTROL = {"\n", "\r", "\t"}
 # Characters that reorder the text around them: in a title they make it read as something else.
@@ -38,9 +39,9 @@ class BaseForm(FlaskForm):
     """Every form refuses NUL bytes, other control characters, direction overrides and
     non-characters in any text field, and line breaks in single-line fields.
 
-    Fields are read from the form's text parts only: no form here takes a file, and a file (or a
+    Fields are read from the form's text parts, and files only for its file fields: a file (or a
     JSON body) where text belongs would reach validators that expect a string. A field sent as a
-    file gets an error of its own instead."""
+    file where text belongs gets an error of its own instead."""
 
     class Meta:
         def wrap_formdata(self, form, formdata):
@@ -48,8 +49,14 @@ class BaseForm(FlaskForm):
                 return formdata
             if not _is_submitted():
                 return None
-            form._sent_as_file = set(request.files)
-            return request.form
+            takes_files = {f.name for f in form if isinstance(f, FileField)}
+            form._sent_as_file = set(request.files) - takes_files
+            if not takes_files:
+                return request.form
+            data = MultiDict(request.form)
+            for name in takes_files & set(request.files):
+                data.setlist(name, request.files.getlist(name))
+            return data
 
     _sent_as_file: set = set()
 
