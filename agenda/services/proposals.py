@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import EmailInvitation, Event, Facilitation, Proposal, ProposalRevision, Slot, User, Vote, utcnow
 from . import ServiceError
 from .content import touch_event
+from .replays import first_time
 
 log = logging.getLogger(__name__)
 
@@ -374,8 +375,10 @@ def merge_proposals(keep: Proposal, other: Proposal) -> None:
 # Votes
 
 
-def set_vote(user: User, proposal: Proposal, want: bool) -> None:
-    """Mark or unmark. Both are idempotent: marking twice or unmarking nothing changes nothing."""
+def set_vote(user: User, proposal: Proposal, want: bool, key: str | None = None) -> bool:
+    """Mark or unmark. Both are idempotent: marking twice or unmarking nothing changes nothing.
+    A request sent again with the same `key` (kept offline) changes nothing the second time.
+    Returns whether the person now wants to attend (what the page shows)."""
     event = proposal.event
     if want:
         if user.role_in(event) is None:
@@ -388,10 +391,13 @@ def set_vote(user: User, proposal: Proposal, want: bool) -> None:
             raise ServiceError(_("This proposal was withdrawn, declined or merged; it takes no votes."))
     user_id, proposal_id = user.id, proposal.id
     with transaction():
-        if want:
+        new = first_time(user_id, key)
+        if new and want:
             db.session.execute(insert_ignore(Vote).values(user_id=user_id, proposal_id=proposal_id))
-        else:
+        elif new:
             db.session.execute(delete(Vote).where(Vote.user_id == user_id, Vote.proposal_id == proposal_id))
+        return db.session.scalar(select(func.count()).select_from(Vote).where(
+            Vote.user_id == user_id, Vote.proposal_id == proposal_id)) > 0
 
 
 def voted_ids(user, event: Event) -> set[int]:
