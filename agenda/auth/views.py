@@ -159,6 +159,10 @@ def logout():
         accounts.revoke_sessions(current_user)
         logout_user()
         flash(_("You are logged out."), "success")
+        response = redirect(url_for("events.index"))
+        # The pages the service worker kept, and votes waiting to be sent, were this person's.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return redirect(url_for("events.index"))
 
 

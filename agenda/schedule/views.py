@@ -4,7 +4,7 @@ import hashlib
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 
 from ..access import get_by_id
 from ..auth.forms import EmptyForm
-from ..exports import frab, ics, text
+from ..exports import frab, ics, sms, text
 from ..extensions import db
 from ..models import Assignment, ProposalRevision, ScheduleVersion, Slot, utcnow
 from ..permissions import permission
 from ..services import ServiceError
 from ..services import attendee as svc
 from ..services.announcements import current_announcements
+from ..services.replays import valid_key
 from ..urls import absolute, base_url
 
 bp = Blueprint("schedule", __name__, url_prefix="/<slug>")
@@ -254,9 +255,15 @@ def agenda(event):
 @bp.get("/me/agenda.txt")
 @permission("agenda.read")
 def agenda_text(event):
+    """The agenda as plain text; with ?short=1 the size of text messages (GSM characters, each day
+    at most three SMS), as a bot would send it."""
     version = svc.newest_published(event)
+    short = request.args.get("short") == "1"
     if version is None:
         body = _("The schedule of %(event)s is not published yet.", event=event.name) + "\n"
+        body = sms.gsm(body) if short else body
+    elif short:
+        body = sms.agenda_sms(svc.frame_of(version, event), svc.personal_agenda(current_user, event, version))
     else:
         body = text.agenda_text(event, svc.frame_of(version, event),
                                 svc.personal_agenda(current_user, event, version), current_user.display_name)
@@ -269,12 +276,20 @@ def choose(event):
     slot = get_by_id(Slot, request.form.get("slot", type=int))
     if slot is None or slot.event_id != event.id:
         abort(404)
-    if not EmptyForm().validate_on_submit():
+    key = request.form.get("idempotency_key")  # sent by static/offline.js with a choice kept offline
+    if not EmptyForm().validate_on_submit() or not valid_key(key):
         abort(400)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    proposal_id = request.form.get("proposal", type=int) or 0
     try:
-        svc.choose_session(current_user, event, slot, request.form.get("proposal", type=int) or 0)
+        svc.choose_session(current_user, event, slot, proposal_id, key)
     except ServiceError as err:
+        if wants_json:
+            return jsonify(ok=False, message=err.message), 409
         flash(err.message, "error")
+    else:
+        if wants_json:
+            return jsonify(ok=True, chosen=proposal_id)
     return redirect(url_for("schedule.agenda", slug=event.slug) + f"#slot-{slot.id}")
 
 
