@@ -4,16 +4,30 @@ Both are served from the site's root so that the worker's scope covers every pag
 worker itself is a plain static file (static/sw.js), no build step, no third-party code.
 """
 
+import hmac
 import json
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from .permissions import permission
 
 bp = Blueprint("offline", __name__)
 
 THEME = "#0b5cad"  # the favicon's and the links' blue
+
+
+@bp.app_context_processor
+def viewer_mark() -> dict:
+    """Who the page was made for, as a mark that names nobody: the service worker's copies are
+    one person's, and static/offline.js forgets them when another person (or nobody) is logged in."""
+    if not current_user or not current_user.is_authenticated:
+        return {"viewer_mark": ""}
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    return {"viewer_mark": hmac.new(key, f"viewer:{current_user.id}".encode(), "sha256").hexdigest()[:16]}
 
 
 @bp.get("/manifest.webmanifest")
@@ -36,8 +50,9 @@ def manifest():
 @permission("account.anonymous")
 def service_worker():
     """The service worker at the root (its scope is the whole site), always checked for updates."""
-    response = current_app.send_static_file("sw.js")
-    response.mimetype = "text/javascript"
+    body = (Path(current_app.static_folder) / "sw.js").read_bytes()
+    response = Response(body, mimetype="text/javascript")
     response.cache_control.no_cache = True
     response.cache_control.max_age = 0
-    return response
+    response.add_etag()
+    return response.make_conditional(request)

@@ -7,6 +7,7 @@
 (() => {
   const QUEUE = "agenda-queue";
   const SENT = "agenda-sent";
+  const VIEWER = "agenda-viewer";
   const line = document.getElementById("offline");
   const script = document.currentScript;
 
@@ -132,6 +133,17 @@
     }
   }
 
+  async function forget() {
+    localStorage.removeItem(QUEUE);
+    if (window.caches) for (const name of await caches.keys()) await caches.delete(name);
+  }
+
+  // A page fresh from the server made for someone else than the kept copies (a session that
+  // ended without "Log out"): those copies, and what waited to be sent, go.
+  const viewer = line && !line.dataset.asOf ? line.dataset.viewer : null;
+  const forgotten = viewer !== null && viewer !== undefined && localStorage.getItem(VIEWER) !== viewer
+    ? forget().then(() => localStorage.setItem(VIEWER, viewer)) : Promise.resolve();
+
   if (line && line.dataset.asOf) {
     say(line.dataset.text.replace("{when}", asOf(line.dataset.asOf)));
   } else if (line && sessionStorage.getItem(SENT)) {
@@ -148,9 +160,8 @@
     if (action.endsWith("/logout")) {
       // Nothing of this person stays on the device: the kept pages and the waiting actions go.
       e.preventDefault();
-      localStorage.removeItem(QUEUE);
       try {
-        if (window.caches) for (const name of await caches.keys()) await caches.delete(name);
+        await forget();
       } finally {
         form.submit();
       }
@@ -164,12 +175,12 @@
   window.agendaOffline = { enqueue };
 
   if ("serviceWorker" in navigator && script && script.dataset.sw) {
-    navigator.serviceWorker.register(script.dataset.sw).then(() => navigator.serviceWorker.ready)
+    forgotten.then(() => navigator.serviceWorker.register(script.dataset.sw)).then(() => navigator.serviceWorker.ready)
       .then((registration) => {
         if (line && !line.dataset.asOf && navigator.onLine && registration.active) {
           registration.active.postMessage({ type: "warm", urls: line.dataset.keep.split(" ").filter(Boolean) });
         }
       }).catch(() => {});
   }
-  if (navigator.onLine) replay();
+  if (navigator.onLine) forgotten.then(replay);
 })();

@@ -152,3 +152,18 @@ def test_the_short_agenda_of_the_demo_participant_fits_three_sms_a_day(app, demo
             assert re.search(r"\d\d(:| h )\d\d ", block)
     full = client.get(f"/{demo.slug}/me/agenda.txt").get_data(as_text=True)
     assert len(text) < len(full) / 2
+
+
+def test_pages_say_for_whom_they_were_made_without_naming_anyone(app, demo, make_user):
+    """static/offline.js forgets the kept copies when a page comes for another person."""
+    publish_new(demo)
+
+    def mark(client):
+        html = client.get(f"/{demo.slug}/schedule").get_data(as_text=True)
+        return re.search(r'data-viewer="([^"]*)"', html).group(1)
+
+    participant = client_for(app, "participant@example.org")
+    other = client_for(app, "facilitator@example.org")
+    assert mark(app.test_client()) == ""
+    assert mark(participant) == mark(participant) != mark(other)
+    assert re.fullmatch(r"[0-9a-f]{16}", mark(participant))
