@@ -348,7 +348,7 @@ def test_pages_open_offline_and_a_vote_cast_offline_is_stored_once(world_site):
     from playwright.sync_api import sync_playwright
     from sqlalchemy import func, select
 
-    from agenda.models import User, Vote
+    from agenda.models import AgendaChoice, User, Vote
 
     base, values = world_site
     slug = values["slug"]
@@ -397,14 +397,36 @@ def test_pages_open_offline_and_a_vote_cast_offline_is_stored_once(world_site):
             app = create_app()
             with app.app_context():
                 me = db.session.scalar(select(User).where(User.email == "participant@example.org"))
+                assert db.session.get(Vote, (me.id, proposal_id)) is not None
                 assert db.session.scalar(select(func.count()).select_from(Vote).where(
                     Vote.user_id == me.id, Vote.proposal_id == proposal_id)) == 1
                 db.session.remove()
                 db.engine.dispose()
 
+            # A clash chosen offline on My agenda: it waits, then the page shows what the server kept.
+            page.goto(base + paths[1])
+            context.set_offline(True)
+            page.goto(base + paths[1])
+            choice = page.locator("li.clash form").first
+            slot_id = int(choice.locator("input[name=slot]").get_attribute("value"))
+            chosen = int(choice.locator("input[name=proposal]").get_attribute("value"))
+            choice.locator("button").click()
+            assert choice.locator(".pending").inner_text() == "Waiting to send"
+            context.set_offline(False)
+            page.wait_for_selector("#offline:text('Sent')", timeout=60_000)  # the agenda, reloaded
+
+            app = create_app()
+            with app.app_context():
+                me = db.session.scalar(select(User).where(User.email == "participant@example.org"))
+                assert db.session.get(AgendaChoice, (me.id, slot_id)).proposal_id == chosen
+                db.session.remove()
+                db.engine.dispose()
+
             # Logging out leaves nothing of this person on the device.
-            page.click("header button[type=submit]")
+            with page.expect_navigation():  # the script empties the caches first, then sends the form
+                page.click("header button[type=submit]")
             page.wait_for_load_state()
+            assert "You are logged out." in page.content()
             assert not {base + p for p in paths} & _kept(page)
         finally:
             browser.close()
