@@ -72,7 +72,9 @@ self.addEventListener("fetch", (event) => {
 async function warm(urls) {
   const cache = await caches.open(PAGES);
   for (const url of urls) {
-    const request = new Request(new URL(url, self.location.origin).href, { credentials: "same-origin" });
+    // "Purpose: prefetch": fetched for later, not looked at (My agenda keeps "changed since you last looked").
+    const request = new Request(new URL(url, self.location.origin).href,
+                                { credentials: "same-origin", headers: { Purpose: "prefetch" } });
     if (!kind(request)) continue;
     const kept = await cache.match(request, { ignoreVary: true });
     const at = kept && Date.parse(kept.headers.get("X-Agenda-Kept"));

@@ -167,3 +167,15 @@ def test_pages_say_for_whom_they_were_made_without_naming_anyone(app, demo, make
     assert mark(app.test_client()) == ""
     assert mark(participant) == mark(participant) != mark(other)
     assert re.fullmatch(r"[0-9a-f]{16}", mark(participant))
+
+
+def test_the_service_workers_background_copy_of_my_agenda_is_not_a_look(app, demo):
+    """"Changed since you last looked" waits for the person, not for the copy kept for offline."""
+    publish_new(demo)
+    client = client_for(app, "participant@example.org")
+    assert client.get(f"/{demo.slug}/me/agenda", headers={"Purpose": "prefetch"}).status_code == 200
+    with client.session_transaction() as session:
+        assert "seen" not in session
+    client.get(f"/{demo.slug}/me/agenda")
+    with client.session_transaction() as session:
+        assert str(demo.id) in session["seen"]

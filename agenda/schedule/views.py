@@ -237,7 +237,8 @@ def agenda(event):
     # What I last looked at lives in the signed session cookie: reading a page writes nothing.
     seen = session.get("seen", {})
     changes = svc.changes_since(current_user, event, version, seen.get(str(event.id))) if version else []
-    if version is not None:
+    # The service worker's copy fetched in the background (static/sw.js) is no look by the person.
+    if version is not None and request.headers.get("Purpose") != "prefetch":
         session["seen"] = {**seen, str(event.id): [version.id, utcnow().isoformat()]}
     token = svc.calendar_token(current_user, event)
     days = {}
