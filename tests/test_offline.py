@@ -11,7 +11,7 @@ from agenda.exports.sms import DAY_LIMIT, GSM, gsm, shorten
 from agenda.extensions import db
 from agenda.models import AgendaChoice, Proposal, User, Vote
 
-from .conftest import client_for, publish_new
+from .conftest import DEMO_PASSWORD, client_for, publish_new
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -64,11 +64,15 @@ def test_the_offline_line_is_written_in_the_readers_language(client, demo):
         assert 'data-tz="Africa/Nairobi"' in line and 'data-as-of=""' in line
 
 
-def test_logging_out_tells_the_browser_to_forget_the_kept_pages(app, demo):
+def test_logging_out_or_deleting_the_account_tells_the_browser_to_forget_the_kept_pages(app, demo):
     client = client_for(app, "participant@example.org")
     response = client.post("/logout")
     assert response.status_code == 302
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    client = client_for(app, "participant@example.org")
+    gone = client.post("/account/delete", data={"del-password": DEMO_PASSWORD, "del-sure": "y"})
+    assert gone.status_code == 302 and gone.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert "Clear-Site-Data" not in client.get(f"/{demo.slug}/schedule").headers
 
 
 def _participant():
