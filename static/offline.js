@@ -118,7 +118,8 @@
         store(rest);
         for (const form of formsFor(item)) {
           if (data && "voted" in data) applyVote(form, data.voted);
-          mark(form, data && !data.ok ? data.message : line.dataset.sent);
+          // No answer the page understands (the session or the proposal is gone): no word of success.
+          mark(form, data ? (data.ok ? line.dataset.sent : data.message) : "");
         }
         if (data && data.ok && "chosen" in data) reload = true;
         else if (data && !data.ok) say(data.message);
