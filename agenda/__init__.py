@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .facilitate.views import bp as facilitate_bp
     from .harvest.views import bp as harvest_bp
     from .manage.views import bp as manage_bp
+    from .offline import bp as offline_bp
     from .proposals.views import bp as proposals_bp
     from .schedule.views import bp as schedule_bp
 
@@ -76,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(harvest_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(arrival_bp)
+    app.register_blueprint(offline_bp)
 
     from . import cli, i18n, templating
 

@@ -400,6 +400,18 @@ class Vote(db.Model):
         return f"<Vote user={self.user_id} proposal={self.proposal_id}>"
 
 
+class SentAction(db.Model):
+    """A vote, unvote or agenda choice sent with an idempotency key (kept offline, then sent when
+    the network came back): the same key again is answered without doing it twice."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<SentAction user={self.user_id} {self.key}>"
+
+
 class Notice(db.Model):
     """A message to one person (a merge, an invitation, a decision, a withdrawal).
 

@@ -3,6 +3,7 @@
 import gzip
 import html
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -367,13 +368,17 @@ def test_personal_calendar_feed_and_revocation(app, client, demo):
 
 def test_attendee_pages_are_small(client, demo):
     publish_new(demo)
-    for path in ["schedule", "schedule?view=grid", "now", "schedule/sessions/1"]:
+    # HTML, the stylesheet and the one script every page loads (static/offline.js: offline use).
+    extras = 0
+    for static in ("style.css", "offline.js"):
+        with client.get(f"/static/{static}", headers={"Accept-Encoding": "gzip"}) as r:
+            extras += len(r.data)
+    for path in ["schedule", "schedule?view=grid", "now", "schedule/sessions/1", "proposals", "harvest"]:
         response = client.get(f"/{demo.slug}/{path}", headers={"Accept-Encoding": "gzip"})
-        css = client.get("/static/style.css", headers={"Accept-Encoding": "gzip"})
-        assert len(response.data) + len(css.data) < 30 * 1024, path
-        css.close()
+        assert len(response.data) + extras < 30 * 1024, path
     for path in ["schedule", "now"]:
-        assert "<script" not in client.get(f"/{demo.slug}/{path}").get_data(as_text=True)
+        page = client.get(f"/{demo.slug}/{path}").get_data(as_text=True)
+        assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/offline.js" data-sw="/sw.js" defer>']
 
 
 def test_slot_after_midnight_and_dst_in_feeds(app, make_event, make_user):

@@ -328,3 +328,106 @@ def test_the_waiting_for_the_worker_hint_goes_once_the_run_starts_with_javascrip
                 worker.wait(timeout=120)
         finally:
             browser.close()
+
+
+def _text(page) -> str:
+    """What the page shows in its main part, without the offline line, spaces normalised."""
+    shown = page.inner_text("main")
+    line = page.inner_text("#offline") if page.locator("#offline").count() else ""
+    return " ".join(shown.replace(line, "", 1).split()) if line else " ".join(shown.split())
+
+
+def _kept(page) -> set[str]:
+    return set(page.evaluate(
+        "caches.open('agenda-pages-v1').then((c) => c.keys()).then((keys) => keys.map((r) => r.url))"))
+
+
+@pytest.mark.slow
+def test_pages_open_offline_and_a_vote_cast_offline_is_stored_once(world_site):
+    """Issue 22: after one visit online, the pages a participant read open without a network,
+    saying from when they are; a vote cast meanwhile waits, then is sent once."""
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import func, select
+
+    from agenda.models import AgendaChoice, User, Vote
+
+    base, values = world_site
+    slug = values["slug"]
+    paths = [f"/{slug}/schedule", f"/{slug}/me/agenda", f"/{slug}/schedule/sessions/{values['proposal_id']}",
+             f"/{slug}/now?at=2017-11-08T11:30", f"/{slug}/proposals"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 360, "height": 740})
+            page = context.new_page()
+            login(page, base, "participant@example.org")
+            page.goto(base + paths[0])
+            assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+            online = {}
+            for path in paths:  # the one visit online, now through the service worker
+                page.goto(base + path)
+                assert page.locator("#offline").is_hidden()
+                online[path] = _text(page)
+            for _ in range(300):  # the worker stores each copy after answering
+                if {base + p for p in paths} <= _kept(page):
+                    break
+                page.wait_for_timeout(100)
+            assert {base + p for p in paths} <= _kept(page)
+
+            context.set_offline(True)
+            for path in paths:
+                page.goto(base + path)
+                assert page.locator("#offline").is_visible(), path
+                assert page.inner_text("#offline").startswith("Offline: as of "), path
+                assert _text(page) == online[path], path
+
+            # A vote cast offline waits, then goes once the network is back.
+            action = page.locator("form.vote:has(button[aria-pressed=false])").first.get_attribute("action")
+            form = page.locator(f'form.vote[action="{action}"]')
+            form.locator("button").click()
+            page.wait_for_selector("form.vote .pending")
+            assert form.locator(".pending").inner_text() == "Waiting to send"
+            assert form.locator("button").get_attribute("aria-pressed") == "true"
+            context.set_offline(False)
+            page.wait_for_selector("form.vote .pending:text('Sent')", timeout=60_000)
+            assert page.evaluate("localStorage.getItem('agenda-queue')") is None
+            page.goto(base + paths[-1])  # a fresh page sends nothing again
+            page.goto(base + paths[-1])
+
+            proposal_id = int(action.rstrip("/").split("/")[-2])
+            app = create_app()
+            with app.app_context():
+                me = db.session.scalar(select(User).where(User.email == "participant@example.org"))
+                assert db.session.get(Vote, (me.id, proposal_id)) is not None
+                assert db.session.scalar(select(func.count()).select_from(Vote).where(
+                    Vote.user_id == me.id, Vote.proposal_id == proposal_id)) == 1
+                db.session.remove()
+                db.engine.dispose()
+
+            # A clash chosen offline on My agenda: it waits, then the page shows what the server kept.
+            page.goto(base + paths[1])
+            context.set_offline(True)
+            page.goto(base + paths[1])
+            choice = page.locator("li.clash form").first
+            slot_id = int(choice.locator("input[name=slot]").get_attribute("value"))
+            chosen = int(choice.locator("input[name=proposal]").get_attribute("value"))
+            choice.locator("button").click()
+            assert choice.locator(".pending").inner_text() == "Waiting to send"
+            context.set_offline(False)
+            page.wait_for_selector("#offline:text('Sent')", timeout=60_000)  # the agenda, reloaded
+
+            app = create_app()
+            with app.app_context():
+                me = db.session.scalar(select(User).where(User.email == "participant@example.org"))
+                assert db.session.get(AgendaChoice, (me.id, slot_id)).proposal_id == chosen
+                db.session.remove()
+                db.engine.dispose()
+
+            # Logging out leaves nothing of this person on the device.
+            with page.expect_navigation():  # the script empties the caches first, then sends the form
+                page.click("header button[type=submit]")
+            page.wait_for_load_state()
+            assert "You are logged out." in page.content()
+            assert not {base + p for p in paths} & _kept(page)
+        finally:
+            browser.close()

@@ -140,7 +140,15 @@ def logout():
         accounts.revoke_sessions(current_user)
         logout_user()
         flash(_("You are logged out."), "success")
+        return forget_device(redirect(url_for("events.index")))
     return redirect(url_for("events.index"))
+
+
+def forget_device(response):
+    """The pages the service worker kept, and votes waiting to be sent, were this person's:
+    the browser drops them (static/offline.js does too, before the form is sent)."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -208,5 +216,5 @@ def delete_account():
         else:
             logout_user()
             flash(_("Your account and everything of yours are deleted."), "success")
-            return redirect(url_for("events.index"))
+            return forget_device(redirect(url_for("events.index")))
     return render_template("auth/delete.html", form=form), 200 if not form.errors else 400

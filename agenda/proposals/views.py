@@ -29,6 +29,7 @@ from ..permissions import LISTED, Denied, allowed, member, permission, staff
 from ..scheduling import at_table, runs_allowed
 from ..services import ServiceError
 from ..services import proposals as svc
+from ..services.replays import valid_key
 from ..urls import safe_next
 from .forms import InviteForm, MergeForm, ProposalForm, SchedulingForm, VoteForm
 
@@ -187,15 +188,18 @@ def vote(event, proposal):
     if not form.validate_on_submit() or form.want.data not in ("0", "1"):
         abort(400)
     want = form.want.data == "1"
+    key = request.form.get("idempotency_key")  # sent by static/offline.js with a vote kept offline
+    if not valid_key(key):
+        abort(400)
     try:
-        svc.set_vote(current_user, proposal, want)
+        voted = svc.set_vote(current_user, proposal, want, key)
     except ServiceError as err:
         if wants_json:
             return jsonify(ok=False, message=err.message), 409
         flash(err.message, "error")
         return _back(event, proposal)
     if wants_json:
-        return jsonify(ok=True, voted=want)
+        return jsonify(ok=True, voted=voted)
     title = proposal.title if not hidden_from_viewer(proposal, event) else _("the session")
     flash(_("Marked: you want to attend '%(title)s'.", title=title) if want
           else _("Unmarked '%(title)s'.", title=title), "success")

@@ -3,7 +3,7 @@
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from .. import cache
 from ..access import get_by_id
-from ..exports import frab, ics, text
+from ..exports import frab, ics, sms, text
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Assignment, ProposalRevision, ScheduleVersion, Slot, utcnow
@@ -19,6 +19,7 @@ from ..permissions import permission
 from ..services import ServiceError
 from ..services import attendee as svc
 from ..services.announcements import current_announcements
+from ..services.replays import valid_key
 from ..urls import absolute, base_url
 
 bp = Blueprint("schedule", __name__, url_prefix="/<slug>")
@@ -229,7 +230,8 @@ def agenda(event):
     # What I last looked at lives in the signed session cookie: reading a page writes nothing.
     seen = session.get("seen", {})
     changes = svc.changes_since(current_user, event, version, seen.get(str(event.id))) if version else []
-    if version is not None:
+    # The service worker's copy fetched in the background (static/sw.js) is no look by the person.
+    if version is not None and request.headers.get("Purpose") != "prefetch":
         session["seen"] = {**seen, str(event.id): [version.id, utcnow().isoformat()]}
     token = svc.calendar_token(current_user, event)
     days = {}
@@ -247,9 +249,15 @@ def agenda(event):
 @bp.get("/me/agenda.txt")
 @permission("agenda.read")
 def agenda_text(event):
+    """The agenda as plain text; with ?short=1 the size of text messages (GSM characters, each day
+    at most three SMS), as a bot would send it."""
     version = svc.newest_published(event)
+    short = request.args.get("short") == "1"
     if version is None:
         body = _("The schedule of %(event)s is not published yet.", event=event.name) + "\n"
+        body = sms.gsm(body) if short else body
+    elif short:
+        body = sms.agenda_sms(svc.frame_of(version, event), svc.personal_agenda(current_user, event, version))
     else:
         body = text.agenda_text(event, svc.frame_of(version, event),
                                 svc.personal_agenda(current_user, event, version), current_user.display_name)
@@ -262,12 +270,20 @@ def choose(event):
     slot = get_by_id(Slot, request.form.get("slot", type=int))
     if slot is None or slot.event_id != event.id:
         abort(404)
-    if not EmptyForm().validate_on_submit():
+    key = request.form.get("idempotency_key")  # sent by static/offline.js with a choice kept offline
+    if not EmptyForm().validate_on_submit() or not valid_key(key):
         abort(400)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    proposal_id = request.form.get("proposal", type=int) or 0
     try:
-        svc.choose_session(current_user, event, slot, request.form.get("proposal", type=int) or 0)
+        svc.choose_session(current_user, event, slot, proposal_id, key)
     except ServiceError as err:
+        if wants_json:
+            return jsonify(ok=False, message=err.message), 409
         flash(err.message, "error")
+    else:
+        if wants_json:
+            return jsonify(ok=True, chosen=proposal_id)
     return redirect(url_for("schedule.agenda", slug=event.slug) + f"#slot-{slot.id}")
 
 

@@ -30,6 +30,7 @@ from ..models import (
 from ..permissions import member
 from . import ServiceError
 from .frames import Frame, Item, SlotView, fixed_items, frame_of, items_of, runs_by_proposal
+from .replays import first_time
 
 __all__ = ["Item", "fixed_items", "frame_of", "items_of"]
 
@@ -275,14 +276,17 @@ def personal_agenda(user, event: Event, version: ScheduleVersion) -> list[Agenda
     return out
 
 
-def choose_session(user, event: Event, slot: Slot, proposal_id: int) -> None:
-    """Remember which session (or which run of it) someone will attend in a slot."""
+def choose_session(user, event: Event, slot: Slot, proposal_id: int, key: str | None = None) -> None:
+    """Remember which session (or which run of it) someone will attend in a slot; a request sent
+    again with the same `key` (kept offline) changes nothing the second time."""
     version = newest_published(event)
     if slot.event_id != event.id or not any(
             it.proposal.id == proposal_id and slot.id in {s.id for s in it.slots} for it in items_of(version)):
         raise ServiceError(_("That session is not on in this slot."))
     user_id, slot_id = user.id, slot.id
     with transaction():
+        if not first_time(user_id, key):
+            return
         # A session is attended once: choosing a run of it forgets a choice of its other runs.
         for other in db.session.scalars(select(AgendaChoice).where(
                 AgendaChoice.user_id == user_id, AgendaChoice.proposal_id == proposal_id,

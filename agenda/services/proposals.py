@@ -16,6 +16,7 @@ from ..models import EmailInvitation, Event, Facilitation, Proposal, ProposalRev
 from ..permissions import allowed, may_vote, member, require
 from . import ServiceError
 from .content import touch_event
+from .replays import first_time
 
 log = logging.getLogger(__name__)
 
@@ -369,16 +370,21 @@ def _vote_refusal(user: User, proposal: Proposal) -> str:
     return _("This proposal was withdrawn, declined or merged; it takes no votes.")
 
 
-def set_vote(user: User, proposal: Proposal, want: bool) -> None:
-    """Mark or unmark. Both are idempotent: marking twice or unmarking nothing changes nothing."""
+def set_vote(user: User, proposal: Proposal, want: bool, key: str | None = None) -> bool:
+    """Mark or unmark. Both are idempotent: marking twice or unmarking nothing changes nothing.
+    A request sent again with the same `key` (kept offline) changes nothing the second time.
+    Returns whether the person now wants to attend (what the page shows)."""
     if want and not may_vote(user, proposal):
         raise ServiceError(_vote_refusal(user, proposal))
     user_id, proposal_id = user.id, proposal.id
     with transaction():
-        if want:
+        new = first_time(user_id, key)
+        if new and want:
             db.session.execute(insert_ignore(Vote).values(user_id=user_id, proposal_id=proposal_id))
-        else:
+        elif new:
             db.session.execute(delete(Vote).where(Vote.user_id == user_id, Vote.proposal_id == proposal_id))
+        return db.session.scalar(select(func.count()).select_from(Vote).where(
+            Vote.user_id == user_id, Vote.proposal_id == proposal_id)) > 0
 
 
 def voted_ids(user, event: Event) -> set[int]:
