@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .manage.views import bp as manage_bp
     from .proposals.views import bp as proposals_bp
     from .schedule.views import bp as schedule_bp
+    from .unsubscribe import bp as unsubscribe_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(manage_bp)
@@ -73,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(announcements_bp)
     app.register_blueprint(harvest_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(unsubscribe_bp)
 
     from . import cli, i18n, templating
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from ..addresses import email_address
 from ..forms import BaseForm, MultiCheckboxField
 from ..languages import LANGUAGES
 
@@ -30,7 +31,7 @@ class LoginForm(BaseForm):
 
 class RegisterForm(BaseForm):
     email = EmailField(
-        _l("Email"), validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)]
+        _l("Email"), validators=[DataRequired(), Length(max=254), email_address]
     )
     display_name = StringField(
         _l("Display name"),
@@ -104,7 +105,7 @@ class EmptyForm(BaseForm):
 
 
 class ForgotForm(BaseForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), email_address])
 
 
 class ResetForm(BaseForm):

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from .. import mail
+from ..addresses import lookup_form
 from ..db_tx import transaction
 from ..extensions import db
 from ..models import (
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The stored form of an address (see agenda/addresses.py); never an error, for look-ups."""
+    return lookup_form(email)
 
 
 def register_user(

@@ -9,6 +9,7 @@ from itertools import groupby
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
+from ..addresses import AddressError, canonical
 from ..db_tx import insert_ignore, transaction
 from ..extensions import db
 from ..models import EmailInvitation, Event, Facilitation, Proposal, ProposalRevision, Slot, User, Vote, utcnow
@@ -275,7 +276,10 @@ def invite_cofacilitator(proposal: Proposal, user: User, email: str) -> User | N
     if not can_edit(proposal, user):
         raise PermissionError
     event = proposal.event
-    address = email.strip().lower()
+    try:
+        address = canonical(email)
+    except AddressError as e:
+        raise ServiceError(e.message, "email") from None
     invitee = db.session.scalar(select(User).where(User.email == address))
     proposal_id, event_id, inviter_id = proposal.id, event.id, user.id
     if invitee is None or invitee.role_in(event) is None:
