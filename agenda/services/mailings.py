@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Event, Facilitation, Notice, Proposal, ScheduleVersion, User, Vote
 from ..notices import notice_text
 from ..urls import absolute
+from .accounts import EMAIL_KINDS
 from .frames import Item, items_of, runs_by_proposal
 
 # Which notices also go by e-mail, under which of the choices in the profile.
@@ -68,8 +69,6 @@ def unsubscriber(signed: tuple[int, str] | None) -> tuple[User, str] | None:
 
 
 def topic_label(topic: str) -> str:
-    from .accounts import EMAIL_KINDS
-
     return str(EMAIL_KINDS[topic])
 
 

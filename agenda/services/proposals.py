@@ -279,7 +279,7 @@ def invite_cofacilitator(proposal: Proposal, user: User, email: str) -> User | N
     try:
         address = canonical(email)
     except AddressError as e:
-        raise ServiceError(e.message, "email") from None
+        raise ServiceError(str(e.message), "email") from None
     invitee = db.session.scalar(select(User).where(User.email == address))
     proposal_id, event_id, inviter_id = proposal.id, event.id, user.id
     if invitee is None or invitee.role_in(event) is None:
