@@ -285,7 +285,7 @@ def _failed(message_id: int, error: BaseException) -> None:
     with transaction():
         row = db.session.get(OutboxMessage, message_id)
         row.attempts += 1
-        row.last_error = f"{type(error).__name__}: {error}"[:500]
+        row.last_error = one_line(f"{type(error).__name__}: {error}")[:500]
         pause = RETRY_MINUTES[min(row.attempts, len(RETRY_MINUTES)) - 1]
         row.next_attempt_at = utcnow() + timedelta(minutes=pause)
         row.failed = row.attempts >= MAX_ATTEMPTS or isinstance(error, PERMANENT)
