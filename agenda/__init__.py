@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .offline import bp as offline_bp
     from .proposals.views import bp as proposals_bp
     from .schedule.views import bp as schedule_bp
+    from .unsubscribe import bp as unsubscribe_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(manage_bp)
@@ -78,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(events_bp)
     app.register_blueprint(arrival_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(unsubscribe_bp)
 
     from . import cli, i18n, templating
 

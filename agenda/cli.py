@@ -57,8 +57,13 @@ def demo_command(if_empty):
 @click.password_option(help="The admin's password (asked when not given).")
 def create_admin_command(email, password):
     """Create an admin account, or make an existing account admin."""
+    from .addresses import AddressError, canonical
     from .security import password_is_weak
 
+    try:
+        email = canonical(email)
+    except AddressError as e:
+        raise click.BadParameter(str(e.message), param_hint="email") from None
     if len(password) < 10 or password_is_weak(password, [email]):
         raise click.BadParameter("use at least 10 characters, hard to guess (a few unrelated words)",
                                  param_hint="password")

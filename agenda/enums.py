@@ -110,3 +110,12 @@ def label(enum: type[Labelled], value: str) -> str:
         return enum(value).label
     except ValueError:
         return ""
+
+
+# The e-mails a person can choose to get (profile), by kind.
+EMAIL_KINDS = {
+    "invitations": _l("Invitations to co-facilitate"),
+    "decisions": _l("Decisions about my proposals"),
+    "changes": _l("Changes to my sessions and my agenda after each new schedule"),
+    "announcements": _l("Announcements from the facilitators"),
+}

@@ -1,5 +1,7 @@
 """Languages people can say they speak, by ISO 639-1 code."""
 
+from babel import Locale, UnknownLocaleError
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 SPOKEN = {
@@ -19,4 +21,16 @@ SPOKEN = {
 
 
 def language_name(code: str) -> str:
+    """The name on its own (a list, a badge): capitalised as a heading would be."""
     return str(SPOKEN.get(code, code))
+
+
+def language_in_sentence(code: str) -> str:
+    """The name inside a sentence, written as the reader's language writes it there: English
+    capitalises language names, Spanish and French do not ("en inglés", "en anglais")."""
+    locale = get_locale()
+    try:
+        name = Locale.parse(str(locale)).languages.get(code) if locale is not None else None
+    except (UnknownLocaleError, ValueError):
+        name = None
+    return name or language_name(code)

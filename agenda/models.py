@@ -605,6 +605,14 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed: Mapped[bool] = mapped_column(Boolean, default=False)  # given up after many attempts
     last_error: Mapped[str] = mapped_column(String(500), default="")
+    # Fixed when queued: every attempt carries the same one, so a repeat can be recognised.
+    message_id: Mapped[str] = mapped_column(String(250), default="")
+    # Set (and committed) just before handing the message over, by the worker `sender`: a message
+    # found so after a crash may have been sent (see mail.recover_interrupted).
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sender: Mapped[str | None] = mapped_column(String(200))
+    # For bulk e-mail: the choice in the profile it belongs to (one-click List-Unsubscribe).
+    topic: Mapped[str] = mapped_column(String(32), default="")
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.key} {'sent' if self.sent_at else 'pending'}>"

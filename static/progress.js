@@ -15,7 +15,7 @@
       document.getElementById("run-bar").value = s.percent;
       const waiting = document.getElementById("run-waiting");
       if (waiting && s.status !== "queued") waiting.hidden = true;
-      if (s.status === "queued" || s.status === "running") {
+      if ((s.status === "queued" || s.status === "running") && !s.stalled) {
         setTimeout(tick, 1000);
       } else {
         window.location.reload();

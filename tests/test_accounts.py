@@ -34,7 +34,7 @@ def test_register_bad_input_shows_field_errors(client):
                         confirm="other")
     assert response.status_code == 400
     shown = errors(response)
-    assert "Invalid email address." in shown
+    assert "This is not an email address, e.g. name@example.org." in shown
     assert "This field is required." in shown
     assert "Field must be between 10 and 200 characters long." in shown
     assert "The passwords differ." in shown

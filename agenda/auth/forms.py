@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from ..addresses import email_address
+from ..enums import EMAIL_KINDS
 from ..forms import BaseForm, MultiCheckboxField
 from ..languages import SPOKEN
 
@@ -30,7 +32,7 @@ class LoginForm(BaseForm):
 
 class RegisterForm(BaseForm):
     email = EmailField(
-        _l("Email"), validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)]
+        _l("Email"), validators=[DataRequired(), Length(max=254), email_address]
     )
     display_name = StringField(
         _l("Display name"),
@@ -60,8 +62,6 @@ def interface_choices():
 
 
 def email_choices():
-    from ..services.accounts import EMAIL_KINDS
-
     return [SelectChoice(k, v) for k, v in EMAIL_KINDS.items()]
 
 
@@ -100,7 +100,7 @@ class DeleteAccountForm(BaseForm):
 
 
 class ForgotForm(BaseForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), email_address])
 
 
 class ResetForm(BaseForm):

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from ..enums import EMAIL_KINDS
 from ..extensions import db
 from ..forms import EmptyForm, apply_field_error
 from ..models import Event
@@ -156,7 +157,7 @@ def forget_device(response):
 def profile():
     form = ProfileForm(obj=current_user)
     if not form.is_submitted():
-        form.emails.data = [k for k in accounts.EMAIL_KINDS if current_user.wants_email(k)]
+        form.emails.data = [k for k in EMAIL_KINDS if current_user.wants_email(k)]
     if form.validate_on_submit():
         try:
             accounts.update_profile(current_user, form.display_name.data, form.languages.data,

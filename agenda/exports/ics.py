@@ -65,9 +65,9 @@ def _session_event(event: Event, item: Item, frame: Frame, stamp: datetime, hist
     lines = [p.description]
     if hosts:
         lines.append(_("Facilitated by %(names)s", names=hosts))
-    from ..languages import language_name
+    from ..languages import language_in_sentence
 
-    lines.append(_("%(format)s · in %(language)s", format=p.format, language=language_name(p.language)))
+    lines.append(_("%(format)s · in %(language)s", format=p.format, language=language_in_sentence(p.language)))
     if item.other_runs:
         lines.append(_("Also at %(times)s", times=", ".join(
             when(o.start, tz, "weekday_time") for o in item.other_runs)))

@@ -65,6 +65,7 @@ def _run_state(run: SolveRun, event) -> dict:
         "time_limit": run.time_limit, "objective": last[1] if last else None, "bound": last[2] if last else None,
         "percent": 100 if not run.active else min(99, int(100 * elapsed / max(1, run.time_limit))),
         "message": outcome(run, event), "version": run.version.number if run.version else None,
+        "stalled": svc.run_stalled(run),
     }
 
 

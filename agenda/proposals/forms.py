@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..addresses import email_address
 from ..dates import span, when
 from ..forms import BaseForm, MultiCheckboxField
 from ..languages import language_name
@@ -105,7 +106,7 @@ class VoteForm(BaseForm):
 
 
 class InviteForm(BaseForm):
-    email = EmailField(_l("Co-facilitator's email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Co-facilitator's email"), validators=[DataRequired(), Length(max=254), email_address])
 
 
 class MergeForm(BaseForm):

@@ -260,7 +260,7 @@ def invite(event, proposal):
                     "anyone else gets an e-mail that tells them how to join.", email=form.email.data.strip()),
                   "success")
     else:
-        flash(_("Give an email address."), "error")
+        flash(str(form.email.errors[0]) if form.email.errors else _("Give an email address."), "error")
     return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 

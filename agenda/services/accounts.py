@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from .. import mail
+from ..addresses import lookup_form
 from ..db_tx import transaction
+from ..enums import EMAIL_KINDS
 from ..extensions import db
 from ..models import (
     EmailInvitation,
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The stored form of an address (see agenda/addresses.py); never an error, for look-ups."""
+    return lookup_form(email)
 
 
 def register_user(
@@ -153,14 +155,6 @@ def reset_password(token: str, new_password: str) -> User:
         _end_reset_links(user.id)
     log.info("password reset for user %s", user.id)
     return user
-
-
-EMAIL_KINDS = {
-    "invitations": _l("Invitations to co-facilitate"),
-    "decisions": _l("Decisions about my proposals"),
-    "changes": _l("Changes to my sessions and my agenda after each new schedule"),
-    "announcements": _l("Announcements from the facilitators"),
-}
 
 
 def authenticate(email: str, password: str) -> User | None:

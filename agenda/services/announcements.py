@@ -36,7 +36,7 @@ def post_announcement(event: Event, author: User, text: str, hours: int, email_e
                 if user.wants_email("announcements") and mail.reachable(user):
                     mail.queue(f"announcement:{a.id}:{user.id}", user.email, "announcement",
                                lambda e=event: _("News from %(event)s", event=e.name), user=user, event=event,
-                               text=text)
+                               text=text, topic="announcements")
         touch_event(event)
     return a
 

@@ -365,9 +365,9 @@ def revision_texts(rev: ProposalRevision) -> list[str]:
         elif key == "visibility":
             out.append(_("now for participants only") if now == "participants" else _("now open to everyone"))
         elif key == "language":
-            from ..languages import language_name
+            from ..languages import language_in_sentence
 
-            out.append(_("now held in %(language)s", language=language_name(now)))
+            out.append(_("now held in %(language)s", language=language_in_sentence(now)))
         elif key == "format":
             out.append(_("now a %(format)s", format=now))
     return out

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from .. import mail
 from ..dates import when
+from ..db_tx import transaction
+from ..enums import EMAIL_KINDS
 from ..extensions import db
 from ..models import Event, Facilitation, Notice, Proposal, ScheduleVersion, User, Vote
 from ..notices import notice_text
@@ -56,6 +58,26 @@ def notify(user_ids, event_id: int, kind: str, proposal_id: int | None = None, *
         mail.queue(f"notice:{notice.id}", user.email, "notice",
                    lambda n=notice: _subject(n.kind, n.params or {}, event), user=user, event=event,
                    text=lambda n=notice: notice_text(n), link=link)
+
+
+def unsubscriber(signed: tuple[int, str] | None) -> tuple[User, str] | None:
+    """The person and the kind of e-mail a signed unsubscribe address names (None if unknown)."""
+    if signed is None:
+        return None
+    user = db.session.get(User, signed[0])
+    return (user, signed[1]) if user is not None else None
+
+
+def topic_label(topic: str) -> str:
+    return str(EMAIL_KINDS[topic])
+
+
+def unsubscribe(user: User, topic: str) -> None:
+    """Turn one kind of bulk e-mail off for this person (the one-click List-Unsubscribe)."""
+    user_id = user.id
+    with transaction():
+        row = db.session.get(User, user_id)
+        row.email_prefs = {**(row.email_prefs or {}), topic: False}
 
 
 def invite_by_email(proposal: Proposal, inviter: User, address: str) -> None:
@@ -151,5 +173,5 @@ def queue_publish_mails(event: Event, previous: ScheduleVersion | None, version:
         sent += mail.queue(f"publish:{version.id}:{user_id}", user.email, "changes",
                            lambda: _("%(event)s: changes to your sessions", event=event.name), user=user,
                            event=event, number=version.number, own=lines(hosts.get(user_id, ())),
-                           wanted=lines(wanted.get(user_id, ())), tz=tz)
+                           wanted=lines(wanted.get(user_id, ())), tz=tz, topic="changes")
     return sent

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from ..db_tx import transaction
 from ..extensions import db
@@ -71,6 +71,12 @@ def personal_data(user: User) -> dict:
                      for n in db.session.scalars(select(Notice).where(Notice.user_id == user.id))],
         "action_items_you_own": [{"session": a.proposal.title, "text": a.text, "status": a.status}
                                  for a in db.session.scalars(select(ActionItem).where(ActionItem.owner_id == user.id))],
+        # What the app e-mailed them (or has still to), as long as it keeps it (SENT_MAIL_DAYS).
+        "emails_to_you": [
+            {"to": m.to_address, "subject": m.subject, "text": m.body, "queued_at": iso(m.created_at),
+             "sent_at": iso(m.sent_at), "given_up": m.failed}
+            for m in db.session.scalars(select(OutboxMessage).where(or_(
+                OutboxMessage.user_id == user.id, OutboxMessage.to_address == user.email)).order_by(OutboxMessage.id))],
     }
 
 

@@ -9,6 +9,7 @@ from itertools import groupby
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
+from ..addresses import AddressError, canonical
 from ..db_tx import insert_ignore, transaction
 from ..enums import InvitationState, ProposalStatus
 from ..extensions import db
@@ -243,7 +244,10 @@ def invite_cofacilitator(proposal: Proposal, user: User, email: str) -> User | N
     the form reveals nothing about who takes part. Returns the invited person, if any."""
     require(user, "proposal.invite", proposal)
     event = proposal.event
-    address = email.strip().lower()
+    try:
+        address = canonical(email)
+    except AddressError as e:
+        raise ServiceError(str(e.message), "email") from None
     invitee = db.session.scalar(select(User).where(User.email == address))
     proposal_id, event_id, inviter_id = proposal.id, event.id, user.id
     if invitee is None or invitee.role_in(event) is None:

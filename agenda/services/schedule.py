@@ -87,11 +87,22 @@ def _worker_is_dead(name: str | None) -> bool:
     return False
 
 
+def _stale_cutoff(stale_after: float | None = None) -> datetime:
+    limit = stale_after if stale_after is not None else current_app.config.get("RUN_STALE_AFTER", STALE_AFTER)
+    return utcnow() - timedelta(seconds=limit)
+
+
+def run_stalled(run: SolveRun) -> bool:
+    """A run still marked running whose worker is gone (no heartbeat for a minute): its page
+    offers to run it again (which marks it failed), even when no other worker is there to."""
+    return run.status == "running" and (
+        _worker_is_dead(run.worker) or run.heartbeat_at is None or run.heartbeat_at < _stale_cutoff())
+
+
 def reap_stale_runs(stale_after: float | None = None) -> int:
     """Mark as failed the runs whose worker died: on this machine at once, elsewhere after
     `stale_after` seconds without a heartbeat. Nothing else changes; the run can be retried."""
-    limit = stale_after if stale_after is not None else current_app.config.get("RUN_STALE_AFTER", STALE_AFTER)
-    cutoff = utcnow() - timedelta(seconds=limit)
+    cutoff = _stale_cutoff(stale_after)
     running = db.session.execute(select(SolveRun.id, SolveRun.worker, SolveRun.heartbeat_at)
                                  .where(SolveRun.status == "running")).all()
     dead = [run_id for run_id, worker, beat in running
@@ -182,7 +193,10 @@ def _finish(run_id: int, status: str, outcome: dict) -> SolveRun:
 
 
 def retry_run(run: SolveRun) -> SolveRun:
-    """A failed or cancelled run again, with the same settings."""
+    """A failed or cancelled run again, with the same settings; a run whose worker is gone is
+    marked failed first."""
+    if run_stalled(run):
+        reap_stale_runs()  # commits: `run` reloads with its new status
     if run.active:
         raise ServiceError(_("This run is still going."))
     now_slot = db.session.get(Slot, run.now_slot_id) if run.now_slot_id else None
