@@ -221,6 +221,26 @@ def describe(record: Reason | Violation, problem: Problem) -> str:
                 return f"{one} has already taken place in slot {slot}, room {room}; it cannot change."
             case "after_order":
                 return f"{one} must start after every run of {two}."
+            case "unknown_interpreter":
+                return f"{one} is interpreted by '{person}', who is not an interpreter of this instance."
+            case "interpreter_lacks_pair":
+                return f"Interpreter {person} does not interpret from {record.needs[0]} into {record.needs[1]} ({one})."
+            case "interpreter_unavailable":
+                return f"Interpreter {person} is not available in slot {slot} ({one})."
+            case "interpreter_double_booked":
+                return f"Interpreter {person} interprets both {one} and {two} in slot {slot}."
+            case "interpreter_over_limit":
+                return f"Interpreter {person} works {n[0]} slots on {record.needs[0]}; the limit is {n[1]}."
+            case "interpretation_not_wanted":
+                return f"{one} is interpreted, but its facilitators asked for no interpretation."
+            case "room_lacks_interpretation":
+                return f"{one} is interpreted in room {room}, which has no {needs}."
+            case "interpreted_into_own_language":
+                return f"{one} is interpreted into its own language, {needs}."
+            case "two_interpreters_one_language":
+                return f"{one} has two interpreters into {needs} in slot {slot}."
+            case "interpreter_facilitating":
+                return f"Interpreter {person} interprets {one} while facilitating {two} in slot {slot}."
         return f"{record.rule}: {', '.join(names)}"
     slots, rooms = _and(record.slots), _and(record.rooms)
     what = "has already taken place in" if record.past else "is fixed to"
@@ -271,10 +291,26 @@ def describe(record: Reason | Violation, problem: Problem) -> str:
         case "after_impossible":
             return (f"{one} must come after {two}, but it cannot start after {two} ends in any slot "
                     f"left: one of them stays unscheduled.")
+        case "interpretation_not_wanted" | "no_interpreter_for_languages" | "no_room_for_interpretation" \
+                | "interpreters_busy":
+            return _not_understood(record, one)
         case "table_shortage":
             return (f"{n[0]} table sessions but the halls have {n[1]} table places in the free slots: "
                     f"some of them cannot be placed.")
     return f"{record.code}: {', '.join(names)}"
+
+
+def _not_understood(record: Reason, one: str) -> str:
+    votes = "1 vote" if record.numbers[0] == 1 else f"{record.numbers[0]} votes"
+    language, theirs = record.needs[0], _and(record.needs[1:])
+    why = {
+        "interpretation_not_wanted": "its facilitators asked for no interpretation",
+        "no_interpreter_for_languages": f"no interpreter works between {language} and {theirs}",
+        "no_room_for_interpretation": "no room has the equipment for interpretation",
+        "interpreters_busy": f"every interpreter between {language} and {theirs} was busy, at their daily "
+                             f"limit or away whenever a room with the equipment was free for it",
+    }[record.code]
+    return f"{votes} for {one} (in {language}) from people who speak {theirs} are not understood: {why}."
 
 
 __all__ = ["Precheck", "describe", "precheck", "why_no_place", "why_unscheduled"]
