@@ -301,7 +301,8 @@ def describe(record: Reason | Violation, problem: Problem) -> str:
 
 
 def _not_understood(record: Reason, one: str) -> str:
-    votes = "1 vote" if record.numbers[0] == 1 else f"{record.numbers[0]} votes"
+    n = record.numbers[0]
+    votes, verb = ("1 vote", "is") if n == 1 else (f"{n} votes", "are")
     language, theirs = record.needs[0], _and(record.needs[1:])
     why = {
         "interpretation_not_wanted": "its facilitators asked for no interpretation",
@@ -310,7 +311,7 @@ def _not_understood(record: Reason, one: str) -> str:
         "interpreters_busy": f"every interpreter between {language} and {theirs} was busy, at their daily "
                              f"limit or away whenever a room with the equipment was free for it",
     }[record.code]
-    return f"{votes} for {one} (in {language}) from people who speak {theirs} are not understood: {why}."
+    return f"{votes} for {one} (in {language}) from people who speak {theirs} {verb} not understood: {why}."
 
 
 __all__ = ["Precheck", "describe", "precheck", "why_no_place", "why_unscheduled"]
