@@ -24,6 +24,7 @@ from .models import (
     Assignment,
     Event,
     Facilitation,
+    Interpreter,
     Membership,
     Proposal,
     Room,
@@ -52,6 +53,7 @@ class Built:
     now_slot: Slot | None
     pinned: set[str] = field(default_factory=set)
     votes: dict[str, int] = field(default_factory=dict)
+    interpreters: dict[str, Interpreter] = field(default_factory=dict)  # "i<n>" → the interpreter
 
     def __post_init__(self):
         self.slot_key = {s.id: k for k, s in self.slots.items()}
@@ -244,10 +246,41 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
         slots=p_slots, rooms=tuple(p_rooms), sessions=tuple(sessions), participants=participants,
         name=event.slug, timezone=event.timezone, previous=previous,
         now=skey(now_slot) if now_slot is not None and now_slot in slots else None, move_cost=MOVE_COST)
-    return Built(
+    return with_languages(event, Built(
         problem=problem, slots={skey(s): s for s in slots}, rooms={rkey(r): r for r in rooms},
         proposals={pkey(p): p for p in proposals}, people={f"u{person_rank[u]}": u for u in people},
-        plenaries=plenaries, now_slot=now_slot, pinned=pinned, votes=dict(counts))
+        plenaries=plenaries, now_slot=now_slot, pinned=pinned, votes=dict(counts)))
+
+
+INTERPRETATION_FEATURE = "interpretation"  # the room feature that interpreted runs need
+
+
+def language_rule(event: Event) -> bool:
+    """The event's setting; by default on when it has more than one language."""
+    return event.language_rule if event.language_rule is not None else len(event.languages) > 1
+
+
+def with_languages(event: Event, built: Built) -> Built:
+    """The language rule, the interpreters and which sessions may be interpreted (solver-io.md)."""
+    if not language_rule(event):
+        return built
+    person_key = {u: k for k, u in built.people.items()}
+    in_problem = {p.id for p in built.problem.participants}
+    interpreters = db.session.scalars(select(Interpreter).where(Interpreter.event_id == event.id)
+                                      .order_by(Interpreter.id)).all()
+    keyed = {f"i{n}": x for n, x in enumerate(interpreters, start=1)}
+    p_interpreters = []
+    for key, x in keyed.items():
+        available = {built.slot_key[s.id] for s in x.available if s.id in built.slot_key}
+        person = person_key.get(x.user_id)
+        p_interpreters.append(solver.Interpreter(
+            key, tuple((a, b) for a, b in x.pairs), frozenset(k for k in built.slots if k not in available),
+            x.max_slots_per_day, person if person in in_problem else None))
+    sessions = tuple(replace(s, interpretation=built.proposals[s.id].interpretation) if s.id in built.proposals
+                     else s for s in built.problem.sessions)
+    problem = replace(built.problem, sessions=sessions, language_rule=True, interpreters=tuple(p_interpreters),
+                      interpretation_feature=INTERPRETATION_FEATURE)
+    return replace(built, problem=problem, interpreters=keyed)
 
 
 def placed_of(built: Built, version: ScheduleVersion) -> dict[str, list[Place]]:
@@ -378,8 +411,15 @@ def save_version(event: Event, built: Built, solution: solver.Solution, source: 
     db.session.add(version)
     for a in solution.assignments:
         if a.session in built.proposals:
-            _add_assignment(version, built, a.session, (a.slot, a.room, a.table), a.session in built.pinned)
+            added = _add_assignment(version, built, a.session, (a.slot, a.room, a.table), a.session in built.pinned)
+            added.interpretation = interpretation_refs(built, a)
     return version
+
+
+def interpretation_refs(built: Built, a: solver.Assignment) -> list[dict]:
+    """Who interprets a run into what, with the interpreter's id and name (kept if they are removed later)."""
+    return [{"interpreter": built.interpreters[x.interpreter].id, "name": built.interpreters[x.interpreter].name,
+             "into": x.into} for x in a.interpretation if x.interpreter in built.interpreters]
 
 
 def rewrite_assignments(version: ScheduleVersion, built: Built, placed: dict[str, list[Place]],

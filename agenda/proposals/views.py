@@ -154,6 +154,7 @@ def edit(event, proposal):
         "other_needs": ", ".join(n for n in proposal.needs if n not in known),
         "unavailable": [s.id for s in proposal.unavailable], "visibility": proposal.visibility,
         "prefer": [s.id for s in proposal.preferred], "prefer_reason": proposal.prefer_reason,
+        "interpretation": proposal.interpretation,
     }
     form = ProposalForm(data=current).fill_choices(event)
     if form.validate_on_submit():
