@@ -1,5 +1,6 @@
 """Languages people can say they speak, by ISO 639-1 code."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 LANGUAGES = {
@@ -20,3 +21,12 @@ LANGUAGES = {
 
 def language_name(code: str) -> str:
     return str(LANGUAGES.get(code, code))
+
+
+def interpreted_into(language: str, interpretation: list[dict]) -> str:
+    """"Spanish, interpreted into English and French", in the reader's language; "" when not interpreted."""
+    into = [language_name(x["into"]) for x in interpretation or () if x.get("into")]
+    if not into:
+        return ""
+    names = into[0] if len(into) == 1 else _("%(items)s and %(last)s", items=", ".join(into[:-1]), last=into[-1])
+    return _("%(language)s, interpreted into %(languages)s", language=language_name(language), languages=names)

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from . import enums
 from .auth.forms import EmptyForm
 from .dates import span, when
-from .languages import language_name
+from .languages import interpreted_into, language_name
 from .permissions import can
 
 
@@ -22,6 +22,7 @@ def status_label(value: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["language"] = language_name
+    app.jinja_env.filters["interpreted"] = lambda interpretation, language: interpreted_into(language, interpretation)
     app.jinja_env.globals["EmptyForm"] = EmptyForm
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["enums"] = enums

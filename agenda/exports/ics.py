@@ -67,6 +67,10 @@ def _session_event(event: Event, item: Item, frame: Frame, stamp: datetime, hist
     from ..languages import language_name
 
     lines.append(_("%(format)s · in %(language)s", format=p.format, language=language_name(p.language)))
+    if getattr(item, "interpretation", None):
+        from ..languages import interpreted_into
+
+        lines.append(interpreted_into(p.language, item.interpretation))
     if item.other_runs:
         lines.append(_("Also at %(times)s", times=", ".join(
             when(o.start, tz, "weekday_time") for o in item.other_runs)))

@@ -14,12 +14,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('event') as batch_op:
-        batch_op.add_column(sa.Column('language_rule', sa.Boolean(), nullable=True))
-    with op.batch_alter_table('proposal') as batch_op:
-        batch_op.add_column(sa.Column('interpretation', sa.Boolean(), nullable=False, server_default=sa.true()))
-    with op.batch_alter_table('assignment') as batch_op:
-        batch_op.add_column(sa.Column('interpretation', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+    # Plain ADD COLUMN (no batch copy): on SQLite a copied table would lose the triggers that keep
+    # published versions unchanged.
+    op.add_column('event', sa.Column('language_rule', sa.Boolean(), nullable=True))
+    op.add_column('proposal', sa.Column('interpretation', sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column('assignment', sa.Column('interpretation', sa.JSON(), nullable=False,
+                                          server_default=sa.text("'[]'")))
     op.create_table(
         'interpreter',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -48,9 +48,6 @@ def downgrade():
     op.drop_table('interpreter_available')
     op.drop_index('ix_interpreter_event_id', table_name='interpreter')
     op.drop_table('interpreter')
-    with op.batch_alter_table('assignment') as batch_op:
-        batch_op.drop_column('interpretation')
-    with op.batch_alter_table('proposal') as batch_op:
-        batch_op.drop_column('interpretation')
-    with op.batch_alter_table('event') as batch_op:
-        batch_op.drop_column('language_rule')
+    op.drop_column('assignment', 'interpretation')  # (SQLite 3.35+ drops a column in place, keeping triggers)
+    op.drop_column('proposal', 'interpretation')
+    op.drop_column('event', 'language_rule')
