@@ -66,6 +66,44 @@ class Names:
         return numbers[i] if i < len(numbers) else 0
 
 
+NOT_UNDERSTOOD = ("interpretation_not_wanted", "no_interpreter_for_languages", "no_room_for_interpretation",
+                  "interpreters_busy")
+
+
+def not_understood(n: Names, code: str, session: str) -> str:
+    """Why votes for a scheduled session stay not understood (needs: its language, then the voters')."""
+    from .languages import language_name
+
+    codes = list(n.record.get("needs") or [])
+    language = language_name(codes[0]) if codes else ""
+    theirs = _and([language_name(c) for c in codes[1:]])
+    votes = n.number(0)
+    match code:
+        case "interpretation_not_wanted":
+            return ngettext("%(num)d vote for '%(session)s' (in %(language)s) comes from people who speak "
+                            "%(theirs)s: its people asked for no interpretation.",
+                            "%(num)d votes for '%(session)s' (in %(language)s) come from people who speak "
+                            "%(theirs)s: its people asked for no interpretation.",
+                            votes, session=session, language=language, theirs=theirs)
+        case "no_interpreter_for_languages":
+            return ngettext("%(num)d vote for '%(session)s' (in %(language)s) comes from people who speak "
+                            "%(theirs)s, and no interpreter works between those languages.",
+                            "%(num)d votes for '%(session)s' (in %(language)s) come from people who speak "
+                            "%(theirs)s, and no interpreter works between those languages.",
+                            votes, session=session, language=language, theirs=theirs)
+        case "no_room_for_interpretation":
+            return ngettext("%(num)d vote for '%(session)s' (in %(language)s) comes from people who speak "
+                            "%(theirs)s, and no room has the feature “interpretation”.",
+                            "%(num)d votes for '%(session)s' (in %(language)s) come from people who speak "
+                            "%(theirs)s, and no room has the feature “interpretation”.",
+                            votes, session=session, language=language, theirs=theirs)
+    return ngettext("%(num)d vote for '%(session)s' (in %(language)s) comes from people who speak %(theirs)s: "
+                    "every interpreter for those languages was busy, at their daily limit or away when it runs.",
+                    "%(num)d votes for '%(session)s' (in %(language)s) come from people who speak %(theirs)s: "
+                    "every interpreter for those languages was busy, at their daily limit or away when it runs.",
+                    votes, session=session, language=language, theirs=theirs)
+
+
 def describe(record: dict | str, event: Event) -> str:
     """One refusal, warning or reason in the reader's language."""
     if isinstance(record, str):  # stored before reasons were codes
@@ -75,6 +113,8 @@ def describe(record: dict | str, event: Event) -> str:
     s1, s2 = n.session(0), n.session(1)
     t, room, who, needs = n.time(), n.room(), n.people(), n.needs()
     past = bool(record.get("past"))
+    if code in NOT_UNDERSTOOD:
+        return not_understood(n, code, s1)
     match code:
         # The checker's rules (a hand edit or an imported solution that breaks one)
         case "unknown_session" | "unknown_slot" | "unknown_room":

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from .. import scheduling
 from ..extensions import db
 from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Slot, Vote
-from ..reasons import describe
+from ..reasons import NOT_UNDERSTOOD, describe
 from .frames import Frame, Item, frame_of, items_of, runs_by_proposal
 
 
@@ -174,7 +174,8 @@ def review_version(event: Event, version: ScheduleVersion) -> Review:
     return Review(
         version=version, frame=frame, items=items, reports=reports_of(event, items, frame.tz), diff=changes,
         against=against, published=published, unscheduled=unscheduled,
-        reasons=[describe(r, event) for r in version.reasons],
+        reasons=[describe(r, event) for r in version.reasons  # (votes not understood: see interpretation.py)
+                 if not (isinstance(r, dict) and r.get("code") in NOT_UNDERSTOOD)],
         can_publish=version.status == "draft" and newest is not None and newest.id == version.id,
         runs_allowed={it.proposal.id: runs_allowed(it.proposal) for it in items})
 
