@@ -70,6 +70,40 @@ NOT_UNDERSTOOD = ("interpretation_not_wanted", "no_interpreter_for_languages", "
                   "interpreters_busy")
 
 
+INTERPRETATION_RULES = ("unknown_interpreter", "interpreter_lacks_pair", "interpreter_unavailable",
+                        "interpreter_double_booked", "interpreter_over_limit", "interpreted_against_wishes",
+                        "room_lacks_interpretation", "interpreted_into_own_language", "two_interpreters_one_language",
+                        "interpreter_facilitating")
+
+
+def interpretation_rule(code: str, s1: str, s2: str, t: str, room: str) -> str:
+    """The checker's rules 8–10 (who may interpret what, where and when)."""
+    match code:
+        case "unknown_interpreter":
+            return _("'%(session)s' names an interpreter this event does not have.", session=s1)
+        case "interpreter_lacks_pair":
+            return _("The interpreter of '%(session)s' does not work between its language and the one asked for.",
+                     session=s1)
+        case "interpreter_unavailable":
+            return _("The interpreter of '%(session)s' is not available at %(time)s.", session=s1, time=t)
+        case "interpreter_double_booked":
+            return _("One interpreter would interpret both '%(first)s' and '%(second)s' at %(time)s.", first=s1,
+                     second=s2, time=t)
+        case "interpreter_over_limit":
+            return _("An interpreter would work more slots in a day than their limit.")
+        case "interpreted_against_wishes":
+            return _("'%(session)s' is interpreted, but its people asked for no interpretation.", session=s1)
+        case "room_lacks_interpretation":
+            return _("'%(session)s' is interpreted in %(room)s, which has no equipment for interpretation.",
+                     session=s1, room=room)
+        case "interpreted_into_own_language":
+            return _("'%(session)s' would be interpreted into its own language.", session=s1)
+        case "two_interpreters_one_language":
+            return _("'%(session)s' would have two interpreters into the same language.", session=s1)
+    return _("An interpreter would interpret '%(first)s' while running '%(second)s' at %(time)s.", first=s1,
+             second=s2, time=t)
+
+
 def not_understood(n: Names, code: str, session: str) -> str:
     """Why votes for a scheduled session stay not understood (needs: its language, then the voters')."""
     from .languages import language_name
@@ -115,6 +149,8 @@ def describe(record: dict | str, event: Event) -> str:
     past = bool(record.get("past"))
     if code in NOT_UNDERSTOOD:
         return not_understood(n, code, s1)
+    if code in INTERPRETATION_RULES:
+        return interpretation_rule(code, s1, s2, t, room)
     match code:
         # The checker's rules (a hand edit or an imported solution that breaks one)
         case "unknown_session" | "unknown_slot" | "unknown_room":

@@ -231,7 +231,7 @@ def describe(record: Reason | Violation, problem: Problem) -> str:
                 return f"Interpreter {person} interprets both {one} and {two} in slot {slot}."
             case "interpreter_over_limit":
                 return f"Interpreter {person} works {n[0]} slots on {record.needs[0]}; the limit is {n[1]}."
-            case "interpretation_not_wanted":
+            case "interpreted_against_wishes":
                 return f"{one} is interpreted, but its facilitators asked for no interpretation."
             case "room_lacks_interpretation":
                 return f"{one} is interpreted in room {room}, which has no {needs}."

@@ -311,7 +311,7 @@ def runs_interpreted_rightly(p: Placed) -> Iterator[Violation]:
             if not a.interpretation:
                 continue
             if not s.interpretation:
-                yield Violation("interpretation_not_wanted", (s.id,), slot=a.slot)
+                yield Violation("interpreted_against_wishes", (s.id,), slot=a.slot)
             if feature is not None and feature not in rooms[a.room].features:
                 yield Violation("room_lacks_interpretation", (s.id,), slot=a.slot, room=a.room, needs=(feature,))
             seen: set[str] = set()
