@@ -126,3 +126,19 @@ def test_my_agenda_warns_of_a_session_i_would_not_understand(app, demo, make_use
     login(client, "fr@example.org")
     assert ("It is in Spanish, which you do not speak, and it is not interpreted into a language you speak."
             in page(client.get(f"/{demo.slug}/me/agenda")))
+
+
+def test_an_interpreter_with_an_account_finds_what_they_interpret_in_my_agenda_and_feed(app, demo, make_user):
+    version = publish_new(demo, time_limit=4)
+    a = next(a for a in version.assignments if a.interpretation)
+    me = make_user(demo, languages=["en"], email="interpreter@example.org")
+    interpreter = db.session.get(Interpreter, a.interpretation[0]["interpreter"])
+    interpreter.user_id = me.id
+    db.session.commit()
+    client = app.test_client()
+    login(client, "interpreter@example.org")
+    agenda = page(client.get(f"/{demo.slug}/me/agenda"))
+    assert "you interpret" in agenda and a.proposal.title in agenda
+    token = attendee.make_calendar_token(me, demo)
+    feed = icalendar.Calendar.from_ical(client.get(f"/{demo.slug}/agenda/{token}.ics").data)
+    assert a.proposal.title in [str(e.get("summary")) for e in feed.walk("VEVENT")]
