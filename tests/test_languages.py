@@ -142,3 +142,20 @@ def test_an_interpreter_with_an_account_finds_what_they_interpret_in_my_agenda_a
     token = attendee.make_calendar_token(me, demo)
     feed = icalendar.Calendar.from_ical(client.get(f"/{demo.slug}/agenda/{token}.ics").data)
     assert a.proposal.title in [str(e.get("summary")) for e in feed.walk("VEVENT")]
+
+
+def test_the_proposals_list_shows_other_languages_marked_and_the_filter_stays(app, demo, make_user):
+    make_user(demo, languages=["fr"], email="fr-only@example.org")
+    client = app.test_client()
+    login(client, "fr-only@example.org")
+    spanish = db.session.scalars(select(Proposal).where(Proposal.event_id == demo.id, Proposal.language == "es",
+                                                        Proposal.status == "accepted",
+                                                        Proposal.visibility == "public")).first()
+    listing = page(client.get(f"/{demo.slug}/proposals"))
+    assert spanish.title in listing and "in Spanish: you may need interpretation" in listing
+    filtered = page(client.get(f"/{demo.slug}/proposals?f=1&mine=1"))
+    assert spanish.title not in filtered
+    # Without the rule, other languages are hidden by default, as before.
+    demo.language_rule = False
+    db.session.commit()
+    assert spanish.title not in page(client.get(f"/{demo.slug}/proposals"))
