@@ -114,6 +114,7 @@ def test_the_draft_shows_interpreted_runs_and_a_french_speaker_sees_the_interpre
     descriptions = [str(e.get("description")) for e in feed.walk("VEVENT")]
     assert any(text in d for d in descriptions)
     assert text in page(client.get(f"/{demo.slug}/schedule/sessions/{a.proposal_id}"))
+    assert text in client.get(f"/{demo.slug}/schedule.json").get_data(as_text=True)  # frab: a note
 
 
 def test_my_agenda_warns_of_a_session_i_would_not_understand(app, demo, make_user):
