@@ -160,3 +160,13 @@ def test_the_proposals_list_shows_other_languages_marked_and_the_filter_stays(ap
     demo.language_rule = False
     db.session.commit()
     assert spanish.title not in page(client.get(f"/{demo.slug}/proposals"))
+
+
+def test_facilitators_print_what_each_interpreter_interprets(demo, fac):
+    version = generate(demo, time_limit=4).version
+    a = next(a for a in version.assignments if a.interpretation)
+    x = a.interpretation[0]
+    response = fac.get(f"/{demo.slug}/manage/interpreters/{x['interpreter']}/schedule")
+    text = page(response)
+    assert response.status_code == 200 and f"What {x['name']} interprets" in text
+    assert a.proposal.title in text and language_name(x["into"]) in text

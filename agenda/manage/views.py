@@ -288,3 +288,13 @@ def delete_interpreter(event, interpreter_id):
     interpreter_svc.remove_interpreter(interpreter)
     flash(_("%(name)s is removed from the interpreters.", name=name), "success")
     return redirect(url_for("manage.interpreters", slug=event.slug))
+
+
+@bp.get("/interpreters/<int:interpreter_id>/schedule")
+@permission("event.manage")
+def interpreter_schedule(event, interpreter_id):
+    """What one interpreter interprets in the published schedule (or, before, the newest draft): to print."""
+    interpreter = owned(Interpreter, event, interpreter_id)
+    version, runs = interpreter_svc.runs_of(event, interpreter)
+    return render_template("manage/interpreter_schedule.html", event=event, interpreter=interpreter,
+                           version=version, runs=runs)

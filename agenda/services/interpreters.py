@@ -78,3 +78,16 @@ def interpreters_of(event: Event) -> list[Interpreter]:
 def members_of(event: Event) -> list[User]:
     return list(db.session.scalars(select(User).join(Membership).where(Membership.event_id == event.id)
                                    .order_by(User.display_name, User.id)))
+
+
+def runs_of(event: Event, interpreter: Interpreter):
+    """(version, [(run, the language they interpret into)]) in the published version, else the newest draft."""
+    from .. import scheduling
+    from .frames import frame_of, items_of
+
+    version = scheduling.published_version(event) or scheduling.newest_version(event)
+    if version is None:
+        return None, []
+    items = items_of(version, frame_of(version, event))
+    return version, [(it, x["into"]) for it in items for x in it.interpretation
+                     if x.get("interpreter") == interpreter.id]
