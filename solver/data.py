@@ -393,7 +393,8 @@ class Schedule:
         """Interpreter i may interpret placed unit u into the language of bit b (rules 8–10)."""
         c = self.c
         t = self.start[u]
-        if t < 0 or self.imask[u] & b or not c.booth[self.room[u]]:
+        # (A run that has already taken place keeps what it had: nothing is added to the past.)
+        if t < c.now or self.imask[u] & b or not c.booth[self.room[u]]:
             return False
         si = c.unit_session[u]
         if not c.i_into[i][si] & b:
