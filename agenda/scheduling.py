@@ -424,14 +424,36 @@ def interpretation_refs(built: Built, a: solver.Assignment) -> list[dict]:
 
 def rewrite_assignments(version: ScheduleVersion, built: Built, placed: dict[str, list[Place]],
                         pinned: set[str]) -> None:
-    """Replace a draft's assignments (hand edits, set-up changes); the caller has checked the result."""
+    """Replace a draft's assignments (hand edits, set-up changes); the caller has checked the result.
+
+    A run that stays where it was keeps its interpreters while its room still has booths."""
+    interpreted = {(a.proposal_id, a.slot_id, a.room_id): a.interpretation for a in version.assignments
+                   if a.interpretation}
     for a in list(version.assignments):
         version.assignments.remove(a)
     db.session.flush()
     for session_id, runs in placed.items():
         for place in runs:
-            _add_assignment(version, built, session_id, place, session_id in pinned)
+            added = _add_assignment(version, built, session_id, place, session_id in pinned)
+            if INTERPRETATION_FEATURE in (built.rooms[place[1]].features or ()):
+                added.interpretation = interpreted.get((added.proposal_id, added.slot_id, added.room_id), [])
     version.unscheduled = [p.id for k, p in built.proposals.items() if k not in placed]
+
+
+def with_interpretation(built: Built, version: ScheduleVersion, solution: solver.Solution) -> solver.Solution:
+    """A solution with the interpreters a stored version gives its runs (for the figures of a hand edit)."""
+    if not built.problem.language_rule:
+        return solution
+    key_of = {x.id: k for k, x in built.interpreters.items()}
+    stored = {}
+    for a in version.assignments:
+        keyed = built.key_of(a)
+        if keyed is not None and a.interpretation:
+            stored[(keyed[0], keyed[1][0], keyed[1][1])] = tuple(
+                solver.Interpretation(key_of[x["interpreter"]], x["into"]) for x in a.interpretation
+                if x.get("interpreter") in key_of)
+    return replace(solution, assignments=tuple(
+        replace(a, interpretation=stored.get((a.session, a.slot, a.room), ())) for a in solution.assignments))
 
 
 def solve_event(built: Built, time_limit: float, progress=None, stop=None) -> solver.Solution:

@@ -170,3 +170,22 @@ def test_facilitators_print_what_each_interpreter_interprets(demo, fac):
     text = page(response)
     assert response.status_code == 200 and f"What {x['name']} interprets" in text
     assert a.proposal.title in text and language_name(x["into"]) in text
+
+
+def test_a_hand_edit_keeps_the_interpreters_of_runs_that_stay_and_counts_them(demo):
+    from agenda.services import schedule as svc
+
+    version = generate(demo, time_limit=4).version
+    interpreted = {(a.proposal_id, a.slot_id, a.room_id): a.interpretation for a in version.assignments
+                   if a.interpretation}
+    before = version.figures["attendable_votes"]
+    other = next(a for a in version.assignments if not a.interpretation)
+    svc.unschedule_session(version, other.proposal_id)
+    version = db.session.get(type(version), version.id)
+    after = {(a.proposal_id, a.slot_id, a.room_id): a.interpretation for a in version.assignments
+             if a.interpretation}
+    assert after == interpreted
+    assert version.figures["interpreted_runs"] == len(interpreted)
+    # Only the votes for the session taken out are lost, not those interpretation made attendable.
+    assert version.figures["attendable_votes"] >= before - db.session.scalar(
+        select(db.func.count()).select_from(Vote).where(Vote.proposal_id == other.proposal_id))
