@@ -305,8 +305,8 @@ def candidate(built: Built, placed: dict[str, list[Place]]) -> solver.Solution:
 
 
 def solution_of(built: Built, version: ScheduleVersion) -> solver.Solution:
-    """A stored version in the solver's terms."""
-    return candidate(built, placed_of(built, version))
+    """A stored version in the solver's terms (with who interprets each run)."""
+    return with_interpretation(built, version, candidate(built, placed_of(built, version)))
 
 
 def check(built: Built, solution: solver.Solution) -> list[solver.Violation]:
