@@ -229,7 +229,9 @@ PAGES = {
                                 "/{slug}/facilitate/", "/{slug}/facilitate/runs/{run_id}",
                                 "/{slug}/facilitate/versions/{number}", "/{slug}/facilitate/versions/1",
                                 "/{slug}/proposals/{proposal_id}", "/{slug}/announcements", "/{slug}/manage/formats",
-                                "/{slug}/facilitate/versions/{number}/tables"],
+                                "/{slug}/facilitate/versions/{number}/tables", "/{slug}/manage/interpreters",
+                                "/{slug}/manage/interpreters/{interpreter_id}",
+                                "/{slug}/manage/interpreters/{interpreter_id}/schedule"],
 }
 
 
