@@ -93,6 +93,9 @@ def test_the_draft_shows_interpreted_runs_and_a_french_speaker_sees_the_interpre
     assert "Languages and interpretation" in review and "Interpreted runs" in review
     names = {x["name"] for a in interpreted for x in a.interpretation}
     assert any(name in review for name in names)
+    first, into = interpreted[0], interpreted[0].interpretation[0]["into"]
+    note = f"{language_name(first.proposal.language)}, interpreted into {language_name(into)}"
+    assert note in review  # in the grid, next to the session
 
     # A person who speaks only the language a run is interpreted into wants that session.
     a = interpreted[0]
