@@ -30,6 +30,7 @@ from .models import (
     Event,
     Facilitation,
     HeadCount,
+    Interpreter,
     Membership,
     NotesEditor,
     Notice,
@@ -51,7 +52,7 @@ from .models import (
 FORMAT = "agenda-event/1"
 EVENT_FIELDS = ("slug", "name", "timezone", "first_day", "last_day", "languages", "formats", "proposals_open",
                 "voting_open", "invite_code", "default_locale", "content_generation", "content_changed_at",
-                "created_at", "retention_date", "retained", "format_settings")
+                "created_at", "retention_date", "retained", "format_settings", "language_rule")
 
 
 def _value(v: Any) -> Any:
@@ -89,7 +90,7 @@ def export_event(event: Event) -> dict:
         "source_ids": event.source_ids or {},
         "proposals": [{**_row(p, ("id", "title", "description", "format", "language", "length", "needs", "max_group",
                                   "visibility", "status", "merged_into_id", "created_at", "updated_at", "revision",
-                                  "revised_at", "runs", "after_id", "prefer_reason")),
+                                  "revised_at", "runs", "after_id", "prefer_reason", "interpretation")),
                        "unavailable": sorted(s.id for s in p.unavailable),
                        "preferred": sorted(s.id for s in p.preferred),
                        "facilitations": [_row(f, ("user_id", "is_proposer", "state", "invited_at"))
@@ -103,7 +104,8 @@ def export_event(event: Event) -> dict:
             .order_by(Vote.user_id, Vote.proposal_id))],
         "versions": [{**_row(v, ("number", "status", "created_at", "published_at", "source", "figures", "reasons",
                                  "unscheduled", "now_slot_id", "frame")),
-                      "assignments": [{**_row(a, ("proposal_id", "slot_id", "room_id", "table", "pinned")),
+                      "assignments": [{**_row(a, ("proposal_id", "slot_id", "room_id", "table", "pinned",
+                                                  "interpretation")),
                                        "bookings": [[b.slot_id, b.room_id, b.table] for b in a.bookings]}
                                       for a in sorted(v.assignments, key=lambda a: a.id)]}
                      for v in versions],
@@ -112,6 +114,9 @@ def export_event(event: Event) -> dict:
                   "version": r.version.number if r.version else None}
                  for r in db.session.scalars(select(SolveRun).where(SolveRun.event_id == event.id)
                                              .order_by(SolveRun.id))],
+        "interpreters": [{**_row(i, ("id", "name", "pairs", "max_slots_per_day", "user_id")),
+                          "available": sorted(s.id for s in i.available)} for i in db.session.scalars(
+            select(Interpreter).where(Interpreter.event_id == event.id).order_by(Interpreter.id))],
         "agenda_choices": [[c.user_id, c.slot_id, c.proposal_id] for c in db.session.scalars(
             select(AgendaChoice).where(AgendaChoice.slot_id.in_([s.id for s in slots]))
             .order_by(AgendaChoice.user_id, AgendaChoice.slot_id))],
@@ -220,6 +225,19 @@ def _source_ids(before: dict, **maps: dict) -> dict | None:
     return {k: v for k, v in out.items() if v} or None
 
 
+def _import_interpreters(event: Event, rows: list, slots: dict, people: dict) -> dict:
+    """The event's interpreters; returns old id → new id (runs name them by id)."""
+    out = {}
+    for i in rows:
+        row = Interpreter(event_id=event.id, name=i["name"], pairs=i["pairs"], max_slots_per_day=i["max_slots_per_day"],
+                          user_id=people.get(i["user_id"]),
+                          available=[db.session.get(Slot, slots[s]) for s in i["available"] if s in slots])
+        db.session.add(row)
+        db.session.flush()
+        out[i["id"]] = row.id
+    return out
+
+
 def import_event(data: dict, slug: str | None = None) -> Event:
     """Restore an event from `export_event`'s JSON, in one transaction (all or nothing)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -265,7 +283,8 @@ def import_event(data: dict, slug: str | None = None) -> Event:
         for p in data["proposals"]:
             fields = {k: p[k] for k in ("title", "description", "format", "language", "length", "needs", "max_group",
                                         "visibility", "status", "revision")}
-            fields.update(runs=p.get("runs"), prefer_reason=p.get("prefer_reason", ""))
+            fields.update(runs=p.get("runs"), prefer_reason=p.get("prefer_reason", ""),
+                          interpretation=p.get("interpretation", True))
             row = Proposal(event_id=event.id, created_at=_dt(p["created_at"]), updated_at=_dt(p["updated_at"]),
                            revised_at=_dt(p["revised_at"]), **fields)
             db.session.add(row)
@@ -292,6 +311,7 @@ def import_event(data: dict, slug: str | None = None) -> Event:
                 if int(k) in proposals}}
         for u, p, at in data["votes"]:
             db.session.add(Vote(user_id=people[u], proposal_id=proposals[p], created_at=_dt(at)))
+        interpreters = _import_interpreters(event, data.get("interpreters", []), slots, people)
         for v in data["versions"]:
             version = ScheduleVersion(
                 event_id=event.id, number=v["number"], status="draft", created_at=_dt(v["created_at"]),
@@ -304,7 +324,9 @@ def import_event(data: dict, slug: str | None = None) -> Event:
             for a in v["assignments"]:
                 assignment = Assignment(version_id=version.id, proposal_id=proposals[a["proposal_id"]],
                                         slot_id=slots[a["slot_id"]], room_id=rooms[a["room_id"]], table=a["table"],
-                                        pinned=a["pinned"])
+                                        pinned=a["pinned"], interpretation=[
+                                            {**x, "interpreter": interpreters.get(x.get("interpreter"))}
+                                            for x in a.get("interpretation") or ()])
                 for s, r, t in a["bookings"]:
                     assignment.bookings.append(RoomBooking(version_id=version.id, slot_id=slots[s], room_id=rooms[r],
                                                            table=t))

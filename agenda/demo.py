@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .db_tx import transaction
 from .extensions import db
-from .models import Event, Facilitation, Membership, Proposal, Room, Slot, User, Vote
+from .models import Event, Facilitation, Interpreter, Membership, Proposal, Room, Slot, User, Vote
 from .security import hash_password
 from .services.events import local_to_utc
 
@@ -52,7 +52,7 @@ DAYS = {
 # (name, capacity, features, tables): the main hall seats 120, or holds 14 tables at once.
 ROOMS = [
     ("Main hall", 120, ["interpretation", "projector", "step-free"], 14),
-    ("Baobab room", 40, ["projector", "step-free"], 0),
+    ("Baobab room", 40, ["interpretation", "projector", "step-free"], 0),  # booths for interpreters
     ("Acacia room", 30, ["projector"], 0),
     ("Jacaranda room", 25, ["step-free"], 0),
     ("Garden tent", 20, ["step-free"], 0),
@@ -279,7 +279,36 @@ def _load_demo(password: str, seed: int) -> Event:
         people.append(user)
     db.session.flush()
     load_demo_proposals(event, people, rng, demo_voters)
+    add_demo_interpreters(event, people, random.Random(seed + 1))  # noqa: S311 (demo data)
     return event
+
+
+# Two interpreters, available in every open slot but a few: a professional, and a participant who
+# speaks English and Spanish and volunteers (named at load time).
+DEMO_INTERPRETERS = [("Amina Diallo", [["en", "fr"], ["es", "fr"]], 3), (None, [["en", "es"]], 2)]
+
+
+def add_demo_interpreters(event: Event, people: list[User], rng: random.Random) -> None:
+    """The interpreters, and people who also want a few sessions in languages they do not speak:
+    the schedule puts those where an interpreter can take them."""
+    open_slots = [s for s in event.slots if s.kind == "open" and not s.label.startswith("Campaign Bazaar")]
+    hosts = {f.user_id for f in db.session.scalars(select(Facilitation).join(Proposal).where(
+        Proposal.event_id == event.id))}
+    for n, (name, pairs, limit) in enumerate(DEMO_INTERPRETERS):
+        user = None if name else next(u for u in people if {"en", "es"} <= set(u.languages) and u.id not in hosts)
+        db.session.add(Interpreter(event=event, name=name or user.display_name, pairs=pairs, max_slots_per_day=limit,
+                                   user_id=user.id if user else None,
+                                   available=[s for k, s in enumerate(open_slots) if k % 5 != n]))
+    proposals = db.session.scalars(select(Proposal).where(Proposal.event_id == event.id,
+                                                          Proposal.status == "accepted",
+                                                          Proposal.format != "bazaar table")).all()
+    voted = {(v.user_id, v.proposal_id) for v in db.session.scalars(
+        select(Vote).join(Proposal).where(Proposal.event_id == event.id))}
+    for user in rng.sample(people, len(people) // 3):
+        foreign = [p for p in proposals if p.language not in user.languages
+                   and user not in p.facilitators and (user.id, p.id) not in voted]
+        for p in rng.sample(foreign, min(len(foreign), 2)):
+            db.session.add(Vote(user_id=user.id, proposal_id=p.id))
 
 
 DEMO_ANNOUNCEMENT = ("Welcome to CampaignCon! The schedule is made again each evening from your votes: "

@@ -2,6 +2,7 @@
 
 from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 SPOKEN = {
@@ -34,3 +35,12 @@ def language_in_sentence(code: str) -> str:
     except (UnknownLocaleError, ValueError):
         name = None
     return name or language_name(code)
+
+
+def interpreted_into(language: str, interpretation: list[dict]) -> str:
+    """"Spanish, interpreted into English and French", in the reader's language; "" when not interpreted."""
+    into = [language_in_sentence(x["into"]) for x in interpretation or () if x.get("into")]
+    if not into:
+        return ""
+    names = into[0] if len(into) == 1 else _("%(items)s and %(last)s", items=", ".join(into[:-1]), last=into[-1])
+    return _("%(language)s, interpreted into %(languages)s", language=language_name(language), languages=names)

@@ -71,6 +71,9 @@ class Event(db.Model):
     # here run once, in an ordinary room.
     format_settings: Mapped[dict] = mapped_column(JSON, default=dict)
     retention_date: Mapped[date | None] = mapped_column(Date)
+    # Schedule for the languages people understand (solver-io.md's language rule); None: on
+    # when the event has more than one language.
+    language_rule: Mapped[bool | None] = mapped_column(Boolean)
     retained: Mapped[dict | None] = mapped_column(JSON)  # what was kept when they were
     invite_code: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -296,6 +299,8 @@ class Proposal(db.Model):
     after_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
     # Set by its people: preferred slots, and why (shown to the facilitators).
     prefer_reason: Mapped[str] = mapped_column(String(300), default="")
+    # False when its people ask for no interpretation (a session for Spanish speakers only).
+    interpretation: Mapped[bool] = mapped_column(Boolean, default=True)
 
     event: Mapped[Event] = relationship()
     unavailable: Mapped[list[Slot]] = relationship(secondary=proposal_unavailable)
@@ -479,6 +484,8 @@ class Assignment(db.Model):
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"))
     table: Mapped[int | None] = mapped_column(Integer)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who interprets this run into which language: [{"interpreter": id, "into": "en"}].
+    interpretation: Mapped[list] = mapped_column(JSON, default=list)
 
     version: Mapped[ScheduleVersion] = relationship(back_populates="assignments")
     proposal: Mapped[Proposal] = relationship()
@@ -493,6 +500,37 @@ class Assignment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Assignment v{self.version_id} proposal={self.proposal_id} slot={self.slot_id} room={self.room_id}>"
+
+
+interpreter_available = Table(
+    "interpreter_available",
+    db.metadata,
+    Column("interpreter_id", ForeignKey("interpreter.id", ondelete="CASCADE"), primary_key=True),
+    Column("slot_id", ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Interpreter(db.Model):
+    """Someone who interprets between pairs of languages, in the slots they are available."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    pairs: Mapped[list] = mapped_column(JSON, default=list)  # [["en", "es"], …], each both ways
+    max_slots_per_day: Mapped[int | None] = mapped_column(Integer)
+    # Also a participant: interpreting, they attend and facilitate nothing else.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User | None] = relationship()
+    available: Mapped[list[Slot]] = relationship(secondary=interpreter_available, order_by="Slot.start")
+
+    __table_args__ = (
+        CheckConstraint("max_slots_per_day IS NULL OR max_slots_per_day >= 1", name="interpreter_limit_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Interpreter {self.name}>"
 
 
 class RoomBooking(db.Model):

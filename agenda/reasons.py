@@ -14,6 +14,7 @@ from flask_babel import ngettext
 
 from .dates import when
 from .extensions import db
+from .languages import language_in_sentence
 from .models import Event, Proposal, Room, Slot, SolveRun, User
 
 
@@ -269,6 +270,82 @@ WORDS: dict[str, Callable[[Names], str]] = {
         places=w.number(1),
     ),
 }
+
+
+NOT_UNDERSTOOD = ("interpretation_not_wanted", "no_interpreter_for_languages", "no_room_for_interpretation",
+                  "interpreters_busy")
+
+
+INTERPRETATION_RULES = ("unknown_interpreter", "interpreter_lacks_pair", "interpreter_unavailable",
+                        "interpreter_double_booked", "interpreter_over_limit", "interpreted_against_wishes",
+                        "room_lacks_interpretation", "interpreted_into_own_language", "two_interpreters_one_language",
+                        "interpreter_facilitating")
+
+
+def interpretation_rule(code: str, s1: str, s2: str, t: str, room: str) -> str:
+    """The checker's rules 8–10 (who may interpret what, where and when)."""
+    match code:
+        case "unknown_interpreter":
+            return _("'%(session)s' names an interpreter this event does not have.", session=s1)
+        case "interpreter_lacks_pair":
+            return _("The interpreter of '%(session)s' does not work between its language and the one asked for.",
+                     session=s1)
+        case "interpreter_unavailable":
+            return _("The interpreter of '%(session)s' is not available at %(time)s.", session=s1, time=t)
+        case "interpreter_double_booked":
+            return _("One interpreter would interpret both '%(first)s' and '%(second)s' at %(time)s.", first=s1,
+                     second=s2, time=t)
+        case "interpreter_over_limit":
+            return _("An interpreter would work more slots in a day than their limit.")
+        case "interpreted_against_wishes":
+            return _("'%(session)s' is interpreted, but its people asked for no interpretation.", session=s1)
+        case "room_lacks_interpretation":
+            return _("'%(session)s' is interpreted in %(room)s, which has no equipment for interpretation.",
+                     session=s1, room=room)
+        case "interpreted_into_own_language":
+            return _("'%(session)s' would be interpreted into its own language.", session=s1)
+        case "two_interpreters_one_language":
+            return _("'%(session)s' would have two interpreters into the same language.", session=s1)
+    return _("An interpreter would interpret '%(first)s' while running '%(second)s' at %(time)s.", first=s1,
+             second=s2, time=t)
+
+
+def not_understood(n: Names, code: str, session: str) -> str:
+    """Why votes for a scheduled session stay not understood (needs: its language, then the voters')."""
+    codes = list(n.record.get("needs") or [])
+    language = language_in_sentence(codes[0]) if codes else ""
+    theirs = _and([language_in_sentence(c) for c in codes[1:]])
+    votes = n.number(0)
+    match code:
+        case "interpretation_not_wanted":
+            return ngettext("%(num)d vote for '%(session)s' (in %(language)s) comes from people who speak "
+                            "%(theirs)s: its people asked for no interpretation.",
+                            "%(num)d votes for '%(session)s' (in %(language)s) come from people who speak "
+                            "%(theirs)s: its people asked for no interpretation.",
+                            votes, session=session, language=language, theirs=theirs)
+        case "no_interpreter_for_languages":
+            return ngettext("%(num)d vote for '%(session)s' (in %(language)s) comes from people who speak "
+                            "%(theirs)s, and no interpreter works between those languages.",
+                            "%(num)d votes for '%(session)s' (in %(language)s) come from people who speak "
+                            "%(theirs)s, and no interpreter works between those languages.",
+                            votes, session=session, language=language, theirs=theirs)
+        case "no_room_for_interpretation":
+            return ngettext("%(num)d vote for '%(session)s' (in %(language)s) comes from people who speak "
+                            "%(theirs)s, and no room has the feature “interpretation”.",
+                            "%(num)d votes for '%(session)s' (in %(language)s) come from people who speak "
+                            "%(theirs)s, and no room has the feature “interpretation”.",
+                            votes, session=session, language=language, theirs=theirs)
+    return ngettext("%(num)d vote for '%(session)s' (in %(language)s) comes from people who speak %(theirs)s: "
+                    "every interpreter for those languages was busy, at their daily limit or away when it runs.",
+                    "%(num)d votes for '%(session)s' (in %(language)s) come from people who speak %(theirs)s: "
+                    "every interpreter for those languages was busy, at their daily limit or away when it runs.",
+                    votes, session=session, language=language, theirs=theirs)
+
+
+# Rules 8-10 and the reasons votes stay not understood, in the same table.
+WORDS.update({code: (lambda w, code=code: interpretation_rule(code, w.s1, w.s2, w.t, w.room))
+              for code in INTERPRETATION_RULES})
+WORDS.update({code: (lambda w, code=code: not_understood(w, code, w.s1)) for code in NOT_UNDERSTOOD})
 
 
 def describe(record: dict | str, event: Event) -> str:

@@ -26,6 +26,7 @@ from .models import (
     Event,
     Facilitation,
     HeadCount,
+    Interpreter,
     Membership,
     Proposal,
     Room,
@@ -54,6 +55,7 @@ class Built:
     now_slot: Slot | None
     pinned: set[str] = field(default_factory=set)
     votes: dict[str, int] = field(default_factory=dict)
+    interpreters: dict[str, Interpreter] = field(default_factory=dict)  # "i<n>" → the interpreter
 
     def __post_init__(self):
         self.slot_key = {s.id: k for k, s in self.slots.items()}
@@ -373,10 +375,41 @@ def build_problem(event: Event, now_slot: Slot | None | str = "auto",
     for step in STEPS:
         step(b)
     problem = solver.Problem(**{k: tuple(v) if isinstance(v, list) else v for k, v in b.fields.items()})
-    return Built(
+    return with_languages(event, Built(
         problem=problem, slots={b.skey(s): s for s in b.slots}, rooms={b.rkey(r): r for r in b.rooms},
         proposals={b.pkey(p.id): p for p in b.proposals}, people={b.ukey(u): u for u in b.people},
-        plenaries=b.plenaries, now_slot=now_slot, pinned=b.pinned, votes=b.votes)
+        plenaries=b.plenaries, now_slot=now_slot, pinned=b.pinned, votes=b.votes))
+
+
+INTERPRETATION_FEATURE = "interpretation"  # the room feature that interpreted runs need
+
+
+def language_rule(event: Event) -> bool:
+    """The event's setting; by default on when it has more than one language."""
+    return event.language_rule if event.language_rule is not None else len(event.languages) > 1
+
+
+def with_languages(event: Event, built: Built) -> Built:
+    """The language rule, the interpreters and which sessions may be interpreted (solver-io.md)."""
+    if not language_rule(event):
+        return built
+    person_key = {u: k for k, u in built.people.items()}
+    in_problem = {p.id for p in built.problem.participants}
+    interpreters = db.session.scalars(select(Interpreter).where(Interpreter.event_id == event.id)
+                                      .order_by(Interpreter.id)).all()
+    keyed = {f"i{n}": x for n, x in enumerate(interpreters, start=1)}
+    p_interpreters = []
+    for key, x in keyed.items():
+        available = {built.slot_key[s.id] for s in x.available if s.id in built.slot_key}
+        person = person_key.get(x.user_id)
+        p_interpreters.append(solver.Interpreter(
+            key, tuple((a, b) for a, b in x.pairs), frozenset(k for k in built.slots if k not in available),
+            x.max_slots_per_day, person if person in in_problem else None))
+    sessions = tuple(replace(s, interpretation=built.proposals[s.id].interpretation) if s.id in built.proposals
+                     else s for s in built.problem.sessions)
+    problem = replace(built.problem, sessions=sessions, language_rule=True, interpreters=tuple(p_interpreters),
+                      interpretation_feature=INTERPRETATION_FEATURE)
+    return replace(built, problem=problem, interpreters=keyed)
 
 
 def placed_of(built: Built, version: ScheduleVersion) -> dict[str, list[Place]]:
@@ -401,8 +434,8 @@ def candidate(built: Built, placed: dict[str, list[Place]]) -> solver.Solution:
 
 
 def solution_of(built: Built, version: ScheduleVersion) -> solver.Solution:
-    """A stored version in the solver's terms."""
-    return candidate(built, placed_of(built, version))
+    """A stored version in the solver's terms (with who interprets each run)."""
+    return with_interpretation(built, version, candidate(built, placed_of(built, version)))
 
 
 def check(built: Built, solution: solver.Solution) -> list[solver.Violation]:
@@ -507,20 +540,49 @@ def save_version(event: Event, built: Built, solution: solver.Solution, source: 
     db.session.add(version)
     for a in solution.assignments:
         if a.session in built.proposals:
-            _add_assignment(version, built, a.session, (a.slot, a.room, a.table), a.session in built.pinned)
+            added = _add_assignment(version, built, a.session, (a.slot, a.room, a.table), a.session in built.pinned)
+            added.interpretation = interpretation_refs(built, a)
     return version
+
+
+def interpretation_refs(built: Built, a: solver.Assignment) -> list[dict]:
+    """Who interprets a run into what, with the interpreter's id and name (kept if they are removed later)."""
+    return [{"interpreter": built.interpreters[x.interpreter].id, "name": built.interpreters[x.interpreter].name,
+             "into": x.into} for x in a.interpretation if x.interpreter in built.interpreters]
 
 
 def rewrite_assignments(version: ScheduleVersion, built: Built, placed: dict[str, list[Place]],
                         pinned: set[str]) -> None:
-    """Replace a draft's assignments (hand edits, set-up changes); the caller has checked the result."""
+    """Replace a draft's assignments (hand edits, set-up changes); the caller has checked the result.
+
+    A run that stays where it was keeps its interpreters while its room still has booths."""
+    interpreted = {(a.proposal_id, a.slot_id, a.room_id): a.interpretation for a in version.assignments
+                   if a.interpretation}
     for a in list(version.assignments):
         version.assignments.remove(a)
     db.session.flush()
     for session_id, runs in placed.items():
         for place in runs:
-            _add_assignment(version, built, session_id, place, session_id in pinned)
+            added = _add_assignment(version, built, session_id, place, session_id in pinned)
+            if INTERPRETATION_FEATURE in (built.rooms[place[1]].features or ()):
+                added.interpretation = interpreted.get((added.proposal_id, added.slot_id, added.room_id), [])
     version.unscheduled = [p.id for k, p in built.proposals.items() if k not in placed]
+
+
+def with_interpretation(built: Built, version: ScheduleVersion, solution: solver.Solution) -> solver.Solution:
+    """A solution with the interpreters a stored version gives its runs (for the figures of a hand edit)."""
+    if not built.problem.language_rule:
+        return solution
+    key_of = {x.id: k for k, x in built.interpreters.items()}
+    stored = {}
+    for a in version.assignments:
+        keyed = built.key_of(a)
+        if keyed is not None and a.interpretation:
+            stored[(keyed[0], keyed[1][0], keyed[1][1])] = tuple(
+                solver.Interpretation(key_of[x["interpreter"]], x["into"]) for x in a.interpretation
+                if x.get("interpreter") in key_of)
+    return replace(solution, assignments=tuple(
+        replace(a, interpretation=stored.get((a.session, a.slot, a.room), ())) for a in solution.assignments))
 
 
 def solve_event(built: Built, time_limit: float, progress=None, stop=None) -> solver.Solution:

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from . import enums
 from .dates import span, when
 from .forms import EmptyForm
-from .languages import language_in_sentence, language_name
+from .languages import interpreted_into, language_in_sentence, language_name
 from .permissions import can, can_vote
 
 
@@ -23,6 +23,7 @@ def status_label(value: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["language"] = language_name
     app.jinja_env.filters["language_in_sentence"] = language_in_sentence
+    app.jinja_env.filters["interpreted"] = lambda interpretation, language: interpreted_into(language, interpretation)
     app.jinja_env.globals["EmptyForm"] = EmptyForm
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["can_vote"] = can_vote

@@ -8,6 +8,8 @@ from .explain import describe
 from .problem import (
     Assignment,
     InstanceError,
+    Interpretation,
+    Interpreter,
     Participant,
     Placement,
     Problem,
@@ -27,7 +29,8 @@ from .rules import Violation
 from .solve import Options, solve
 
 __all__ = [
-    "Assignment", "InstanceError", "Options", "Participant", "Placement", "Problem", "Reason", "Room",
+    "Assignment", "InstanceError", "Interpretation", "Interpreter", "Options", "Participant", "Placement",
+    "Problem", "Reason", "Room",
     "Session", "Slot", "Solution", "Violation", "describe", "find_violations", "load_problem", "load_solution",
     "problem_from_dict", "problem_to_dict", "score", "solution_from_dict", "solution_to_dict",
     "solve", "upper_bound",

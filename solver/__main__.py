@@ -72,6 +72,10 @@ def cmd_baseline(args) -> int:
     problem = load_problem(args.instance)
     c = Compiled(problem)
     sched = keep_published(c) if args.keep_published else baseline(c)
+    if args.interpreters:
+        from .interpret import fill_interpreters
+
+        fill_interpreters(sched)
     number_tables(sched)
     assignments, unscheduled = sched.assignments()
     data = solution_to_dict(Solution("feasible", tuple(assignments), tuple(unscheduled)))
@@ -95,7 +99,7 @@ def cmd_generate(args) -> int:
         problem = campaigncon(args.seed)
     else:
         problem = generate(args.sessions, args.participants, args.days, args.slots_per_day,
-                           args.rooms, args.seed, resolve=args.resolve)
+                           args.rooms, args.seed, resolve=args.resolve, interpreters=args.interpreters)
     text = json.dumps(problem_to_dict(problem), indent=1)
     if args.out == "-":
         print(text)
@@ -127,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--keep-published", action="store_true",
                    help="the do-nothing plan of a re-solve instead")
+    p.add_argument("--interpreters", action="store_true",
+                   help="then give interpreters greedily to the runs where they unlock most votes")
     p.set_defaults(func=cmd_baseline)
 
     p = sub.add_parser("bench", help="baseline and solver on every benchmark instance")
@@ -145,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rooms", type=int, default=8)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--resolve", action="store_true", help="add a published schedule and `now`")
+    p.add_argument("--interpreters", type=int, default=0,
+                   help="a trilingual event (en, es, fr) under the language rule, with this many interpreters")
     p.add_argument("--campaigncon", action="store_true",
                    help="a CampaignCon-like event with a hall of tables, repeated runs, a series and "
                         "preferred times (uses only --seed)")

@@ -45,7 +45,34 @@ def _row(name, method, problem, path, stats, bound):
         "placed": len(problem.sessions) - s.unscheduled, "attendable": s.attendable_votes,
         "runs": s.extra_runs, "misses": s.preference_misses,
         "peak_mb": stats.get("peak_mb", 0.0), "bound": bound / s.total_votes if s.total_votes else 1.0,
+        "languages": problem.language_rule, "not_understood": s.not_understood,
+        "interpreted_runs": s.interpreted_runs,
     }
+
+
+def _variant(problem, tmp: str, name: str, label: str, **changes) -> str:
+    """The instance with some keys changed, written to a file for the solver."""
+    data = problem_to_dict(problem)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path = os.path.join(tmp, f"{name}-{label}.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    return path
+
+
+def language_runs(problem, path, tmp: str, name: str, limit: float, seed: int) -> list[tuple[str, list[str]]]:
+    """Under the language rule, what the solver is measured against (each scored under the rule): the same
+    event without interpreters, a language-blind schedule, and the greedy with greedy interpreters."""
+    solve = ["--time-limit", str(limit), "--seed", str(seed)]
+    alone = _variant(problem, tmp, name, "no-interpreters", interpreters=None)
+    blind = _variant(problem, tmp, name, "language-blind", interpreters=None, language_rule=None)
+    return [("greedy + greedy interpreters", ["baseline", str(path), "--interpreters"]),
+            (f"solver {limit:g}s, no interpreters", ["solve", alone, *solve]),
+            (f"solver {limit:g}s, language-blind", ["solve", blind, *solve])]
 
 
 def run_bench(instances: str | None, time_limit: float | None, seed: int = 0) -> int:
@@ -76,12 +103,17 @@ def run_bench(instances: str | None, time_limit: float | None, seed: int = 0) ->
                     json.dump(data, f)
                 runs.append((f"solver {limit:g}s, one run each", ["solve", single, "--time-limit", str(limit),
                                                                  "--seed", str(seed)]))
-            for method, args in runs:
-                out = os.path.join(tmp, f"{name}-{method.split()[0]}.json")
+            if problem.language_rule:
+                runs.extend(language_runs(problem, path, tmp, name, limit, seed))
+            for k, (method, args) in enumerate(runs):
+                out = os.path.join(tmp, f"{name}-{k}-{method.split()[0]}.json")
                 print(f"running {method} on {name} …", file=sys.stderr, flush=True)
                 stats = _run(args, out)
                 rows.append(_row(name, method, problem, out, stats, bound))
     print(format_table(rows))
+    if any(r["languages"] for r in rows):
+        print()
+        print(format_language_table([r for r in rows if r["languages"]]))
     # The solver must never hand out a broken schedule (the baseline may, on an infeasible instance).
     return 1 if any(r["valid"] == "NO" and r["method"].startswith("solver") for r in rows) else 0
 
@@ -97,4 +129,14 @@ def format_table(rows: list[dict]) -> str:
             f"| {r['unscheduled']} | {r['attendable']} | {r['ratio']:.4f} | {r['overflow']} "
             f"| {r['slot_moves']}/{r['room_moves']}/{r['dropped']} | {r['runs']} | {r['misses']} "
             f"| {r['objective']} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {r['bound']:.4f} |")
+    return "\n".join(lines)
+
+
+def format_language_table(rows: list[dict]) -> str:
+    """Instances under the language rule: votes people can follow, every schedule scored under the rule."""
+    lines = ["| instance | method | valid | understood attendable | attendable ratio | not understood "
+             "| interpreted runs | unscheduled |", "|" + "---|" * 8]
+    for r in rows:
+        lines.append(f"| {r['instance']} | {r['method']} | {r['valid']} | {r['attendable']} | {r['ratio']:.4f} "
+                     f"| {r['not_understood']} | {r['interpreted_runs']} | {r['unscheduled']} |")
     return "\n".join(lines)

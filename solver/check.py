@@ -24,6 +24,9 @@ class Score:
     preference_misses: int = 0
     extra_runs: int = 0  # runs beyond the first of each scheduled session
     prefer_cost: int = 2
+    languages: bool = False  # the language rule applies (the figures below are reported)
+    not_understood: int = 0  # votes for scheduled sessions that no run lets the voter follow
+    interpreted_runs: int = 0
 
     @property
     def ratio(self) -> float:
@@ -47,7 +50,8 @@ class Score:
             "slot_moves": self.slot_moves, "room_moves": self.room_moves,
             "dropped": self.dropped, "preference_misses": self.preference_misses,
             "runs": self.extra_runs, "objective": self.objective,
-        }
+        } | ({"not_understood": self.not_understood, "interpreted_runs": self.interpreted_runs}
+             if self.languages else {})
 
 
 def find_violations(problem: Problem, solution: Solution) -> list[Violation]:
@@ -124,17 +128,25 @@ def score(problem: Problem, solution: Solution) -> Score:
     rooms = {r.id: r for r in problem.rooms}
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     places: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    heard: dict[str, list[set[str]]] = defaultdict(list)  # per run: its language and those interpreted into
+    interpreting: dict[str, set[int]] = defaultdict(set)  # participant → slots they interpret in
+    by_interpreter = {x.id: x.participant for x in problem.interpreters}
     for a in solution.assignments:
         if a.session in sessions and a.slot in slot_index and a.room in rooms:
             i = slot_index[a.slot]
-            spans[a.session].append((i, i + sessions[a.session].length - 1))
+            last = i + sessions[a.session].length - 1
+            spans[a.session].append((i, last))
             places[a.session].append((a.slot, a.room))
+            heard[a.session].append({sessions[a.session].language} | {x.into for x in a.interpretation})
+            for x in a.interpretation:
+                if by_interpreter.get(x.interpreter) is not None:
+                    interpreting[by_interpreter[x.interpreter]].update(range(i, last + 1))
     own: dict[str, set[str]] = defaultdict(set)
     for s in problem.sessions:
         for f in s.facilitators:
             own[f].add(s.id)
 
-    attendable = total = 0
+    attendable = total = not_understood = 0
     votes_for: dict[str, int] = defaultdict(int)
     for p in problem.participants:
         mine = own.get(p.id, set())
@@ -146,7 +158,13 @@ def score(problem: Problem, solution: Solution) -> Score:
         total += len(counted)
         for v in counted:
             votes_for[v] += 1
-        attendable += attendable_for(spans, counted, mine, blocked)
+        runs = spans
+        if problem.language_rule and p.languages:
+            # Only the runs this person understands count; interpreting keeps them busy.
+            runs = _understood(spans, heard, counted, set(p.languages))
+            not_understood += sum(1 for v in counted if v in spans and v not in runs)
+        blocked |= interpreting.get(p.id, set())
+        attendable += attendable_for(runs, counted, mine, blocked)
 
     # Overflow: people beyond the seats of all its runs (its expected attendance when given,
     # otherwise its voters); table sessions have none.
@@ -177,13 +195,27 @@ def score(problem: Problem, solution: Solution) -> Score:
         unscheduled=len(unscheduled), unscheduled_votes=sum(votes_for[s] for s in unscheduled),
         slot_moves=slot_moves, room_moves=room_moves, dropped=dropped, move_cost=problem.move_cost,
         preference_misses=misses, extra_runs=sum(len(v) - 1 for v in places.values()),
-        prefer_cost=problem.prefer_cost,
+        prefer_cost=problem.prefer_cost, languages=problem.language_rule or bool(problem.interpreters),
+        not_understood=not_understood,
+        interpreted_runs=sum(1 for a in solution.assignments if a.interpretation and a.session in sessions),
     )
 
 
 def _demand(session, votes: int) -> int:
     """How many people a session draws: its `expected` attendance when the instance gives one."""
     return session.expected if session.expected is not None else votes
+
+
+def _understood(spans: dict[str, list[tuple[int, int]]], heard: dict[str, list[set[str]]], votes,
+                languages: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """The runs of these voted sessions held in (or interpreted into) one of the person's languages."""
+    out = {}
+    for sid in votes:
+        if sid in spans:
+            ok = [span for span, langs in zip(spans[sid], heard[sid], strict=True) if langs & languages]
+            if ok:
+                out[sid] = ok
+    return out
 
 
 def upper_bound(problem: Problem) -> int:
@@ -193,10 +225,26 @@ def upper_bound(problem: Problem) -> int:
         for f in s.facilitators:
             own[f].add(s.id)
     n = len(problem.slots)
+    followable = _followable(problem)
     return sum(
-        min(len([v for v in p.votes if v not in own.get(p.id, ())]), n - len(p.unavailable))
+        min(len([v for v in p.votes if v not in own.get(p.id, ()) and followable(p, v)]), n - len(p.unavailable))
         for p in problem.participants
     )
+
+
+def _followable(problem: Problem):
+    """Under the language rule, whether some run of a session could ever be understood by a person:
+    in their language, or interpretable by some interpreter into one of theirs."""
+    if not problem.language_rule:
+        return lambda p, sid: True
+    sessions = {s.id: s for s in problem.sessions}
+
+    def followable(p, sid: str) -> bool:
+        s = sessions[sid]
+        langs = set(p.languages)
+        return (not langs or s.language in langs
+                or s.interpretation and any(x.into(s.language) & langs for x in problem.interpreters))
+    return followable
 
 
 __all__ = ["Score", "Violation", "attendable_for", "find_violations", "score", "upper_bound"]

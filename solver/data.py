@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .problem import Assignment, Problem
+from .problem import Assignment, Interpretation, Problem
 
 
 class Compiled:
@@ -127,6 +127,47 @@ class Compiled:
             else:
                 self.unit_allowed.append(self.allowed[self.unit_session[u]])
         self.unit_starts = [sorted(a) for a in self.unit_allowed]
+        self._compile_languages(person_ix)
+
+    def _compile_languages(self, person_ix: dict[str, int]) -> None:
+        """Languages as bits, and the interpreters: only under the language rule (solver-io.md)."""
+        problem = self.problem
+        self.lang_rule = problem.language_rule
+        self.I = len(problem.interpreters) if self.lang_rule else 0
+        self.interp_people: list[int] = []
+        if not self.lang_rule:
+            return
+        sessions, interpreters = problem.sessions, problem.interpreters
+        names = sorted({s.language for s in sessions} | {x for p in problem.participants for x in p.languages}
+                       | {x for i in interpreters for pair in i.pairs for x in pair})
+        self.lang_names = names
+        self.lang_bit = {name: 1 << k for k, name in enumerate(names)}
+        bit = self.lang_bit
+        self.session_lang = [bit[s.language] for s in sessions]
+        # A person who lists no language understands every session (-1: every bit).
+        self.hears = [sum(bit[x] for x in set(p.languages)) if p.languages else -1 for p in problem.participants]
+        self.native = [[bool(self.hears[p] & self.session_lang[si]) for si in vs] for p, vs in enumerate(self.votes)]
+        # Per session, the languages its voters who do not understand it would need.
+        self.need_mask = [0] * self.S
+        for p, vs in enumerate(self.votes):
+            for si, ok in zip(vs, self.native[p], strict=True):
+                if not ok:
+                    self.need_mask[si] |= self.hears[p]
+        feature = problem.interpretation_feature
+        self.booth = [feature is None or feature in r.features for r in problem.rooms]
+        self.interpretable = [s.interpretation for s in sessions]
+        self.i_into = [[sum(bit[x] for x in i.into(s.language) if x != s.language) if s.interpretation else 0
+                        for s in sessions] for i in interpreters]
+        self.i_person = [person_ix[i.participant] if i.participant is not None else -1 for i in interpreters]
+        self.interp_people = [p for p in self.i_person if p >= 0]
+        # Not when the interpreter is away, nor (to be safe) when their participant self is.
+        self.i_unavail = [sum(1 << self.slot_ix[x] for x in i.unavailable)
+                          | (self.p_unavail_mask[p] if p >= 0 else 0) for i, p in zip(interpreters, self.i_person,
+                                                                                     strict=True)]
+        self.i_limit = [i.max_slots_per_day if i.max_slots_per_day is not None else self.T for i in interpreters]
+        days = list(dict.fromkeys(self.day))
+        self.day_ix = [days.index(d) for d in self.day]
+        self.n_days = len(days)
 
     def span_ok(self, si: int, t: int) -> bool:
         last = t + self.length[si] - 1
@@ -212,6 +253,12 @@ class Schedule:
         self.miss_of = [0] * c.S
         self.misses = 0
         self.attendable = 0
+        # Interpretation (language rule only): per unit its (interpreter, language bit) pairs and
+        # their languages; per interpreter the slots they work and their occupied slots per day.
+        self.interp: list[list[tuple[int, int]]] = [[] for _ in range(c.U)]
+        self.imask = [0] * c.U
+        self.ibusy = [0] * c.I
+        self.iload = [[0] * c.n_days for _ in range(c.I)]
 
     # Occupancy
 
@@ -320,8 +367,11 @@ class Schedule:
         self._refresh(si)
 
     def take(self, u: int) -> tuple[int, int]:
+        """Unschedule a unit; its interpreters are released."""
         c = self.c
         si = c.unit_session[u]
+        for i, b in list(self.interp[u]):
+            self.uninterpret(u, i, b)
         t, r = self.start[u], self.room[u]
         if c.at_table[si]:
             for j in range(t, t + c.length[si]):
@@ -339,6 +389,52 @@ class Schedule:
             self.placed -= 1
         self._refresh(si)
         return t, r
+
+    # Interpretation
+
+    def can_interpret(self, u: int, i: int, b: int) -> bool:
+        """Interpreter i may interpret placed unit u into the language of bit b (rules 8–10)."""
+        c = self.c
+        t = self.start[u]
+        # (A run that has already taken place keeps what it had: nothing is added to the past.)
+        if t < c.now or self.imask[u] & b or not c.booth[self.room[u]]:
+            return False
+        si = c.unit_session[u]
+        if not c.i_into[i][si] & b:
+            return False
+        mask = c.span_mask[si][t]
+        if (self.ibusy[i] | c.i_unavail[i]) & mask:
+            return False
+        p = c.i_person[i]
+        if p >= 0 and self.busy[p] & mask:
+            return False
+        return self.iload[i][c.day_ix[t]] + c.length[si] <= c.i_limit[i]
+
+    def interpret(self, u: int, i: int, b: int) -> None:
+        c = self.c
+        si, t = c.unit_session[u], self.start[u]
+        mask = c.span_mask[si][t]
+        self.interp[u].append((i, b))
+        self.imask[u] |= b
+        self.ibusy[i] |= mask
+        self.iload[i][c.day_ix[t]] += c.length[si]
+        p = c.i_person[i]
+        if p >= 0:
+            self.busy[p] |= mask  # interpreting, they attend and facilitate nothing else
+
+    def uninterpret(self, u: int, i: int, b: int) -> None:
+        c = self.c
+        si, t = c.unit_session[u], self.start[u]
+        mask = c.span_mask[si][t]
+        self.interp[u].remove((i, b))
+        self.imask[u] = 0
+        for _, other in self.interp[u]:
+            self.imask[u] |= other
+        self.ibusy[i] &= ~mask
+        self.iload[i][c.day_ix[t]] -= c.length[si]
+        p = c.i_person[i]
+        if p >= 0:
+            self.busy[p] &= ~mask
 
     def _refresh(self, si: int) -> None:
         """Moves and preference misses of one session, after one of its runs changed."""
@@ -362,7 +458,7 @@ class Schedule:
 
     def affected(self, units) -> set[int]:
         c = self.c
-        out: set[int] = set()
+        out: set[int] = set(c.interp_people)  # (released or newly busy interpreters)
         for u in units:
             si = c.unit_session[u]
             out.update(c.voters[si])
@@ -372,11 +468,13 @@ class Schedule:
     def person_value(self, p: int) -> int:
         """How many of their voted sessions a person can attend (one run each, none overlapping)."""
         blocked = self.busy[p] | self.c.p_unavail_mask[p]
+        if self.c.lang_rule:
+            return self._general_value(p, blocked, self.c.hears[p])
         if self.c.simple[p]:
             return self._simple_value(p, blocked)
         if self.c.single_run[p]:
             return self._single_run_value(p, blocked)
-        return self._general_value(p, blocked)
+        return self._general_value(p, blocked, -1)
 
     def _simple_value(self, p: int, blocked: int) -> int:
         """Only one-slot sessions that run once: the distinct free slots they are in."""
@@ -406,17 +504,21 @@ class Schedule:
                 free_from = last
         return count
 
-    def _general_value(self, p: int, blocked: int) -> int:
+    def _general_value(self, p: int, blocked: int, hears: int) -> int:
+        """person_value for any mix of runs and lengths; only runs the person understands count
+        (hears: their languages as bits, -1 for all)."""
         c, start = self.c, self.start
+        native = c.native[p] if c.lang_rule else None
         singles: list[tuple[int, int]] = []  # sessions with one run this person can reach
         multi: list[int] = []  # one-slot sessions with several: the slots as a mask
-        for si in c.votes[p]:
+        for k, si in enumerate(c.votes[p]):
             mask = 0
             first = -1
             n = 0
+            heard = native is None or native[k]
             for v in c.units_of[si]:
                 t = start[v]
-                if t >= 0 and not c.span_mask[si][t] & blocked:
+                if t >= 0 and not c.span_mask[si][t] & blocked and (heard or self.imask[v] & hears):
                     mask |= 1 << t
                     first = t
                     n += 1
@@ -484,16 +586,22 @@ class Schedule:
         counts as moved) and preference misses."""
         return place_weight * self.placed + self.attendable - self.penalty()
 
-    def copy_placement(self) -> list[tuple[int, int]]:
-        return list(zip(self.start, self.room, strict=True))
+    def copy_placement(self) -> list[tuple]:
+        """(start, room) of every unit, and its interpreters when there are any."""
+        if not self.c.I:
+            return list(zip(self.start, self.room, strict=True))
+        return [(t, r, tuple(x)) for t, r, x in zip(self.start, self.room, self.interp, strict=True)]
 
-    def load_placement(self, placement: list[tuple[int, int]]) -> None:
+    def load_placement(self, placement: list[tuple]) -> None:
         for u in range(self.c.U):
             if self.start[u] >= 0:
                 self.take(u)
-        for u, (t, r) in enumerate(placement):
+        for u, (t, r, *_) in enumerate(placement):
             if t >= 0:
                 self.put(u, t, r)
+        for u, (t, _r, *rest) in enumerate(placement):
+            for i, b in rest[0] if rest and t >= 0 else ():
+                self.interpret(u, i, b)
         self.rescore_all()
 
     def assignments(self) -> tuple[list[Assignment], list[str]]:
@@ -504,7 +612,10 @@ class Schedule:
             if not units:
                 left.append(s.id)
             for t, u in units:
-                done.append(Assignment(s.id, p.slots[t].id, p.rooms[self.room[u]].id, self.table[u]))
+                interpretation = tuple(Interpretation(p.interpreters[i].id, c.lang_names[b.bit_length() - 1])
+                                       for i, b in sorted(self.interp[u]))
+                done.append(Assignment(s.id, p.slots[t].id, p.rooms[self.room[u]].id, self.table[u],
+                                       interpretation))
         return done, left
 
 

@@ -253,6 +253,22 @@ VIOLATION_WORDS: dict[str, Callable[[_Words], str]] = {
     "placed_in_past": lambda w: f"{w.one} is placed in slot {w.slot}, which has already started.",
     "past_changed": lambda w: f"{w.one} has already taken place in slot {w.slot}, room {w.room}; it cannot change.",
     "after_order": lambda w: f"{w.one} must start after every run of {w.two}.",
+    "unknown_interpreter": lambda w: (f"{w.one} is interpreted by '{w.person}', who is not an interpreter of "
+        f"this instance."),
+    "interpreter_lacks_pair": lambda w: (f"Interpreter {w.person} does not interpret from {w.record.needs[0]} "
+        f"into {w.record.needs[1]} ({w.one})."),
+    "interpreter_unavailable": lambda w: f"Interpreter {w.person} is not available in slot {w.slot} ({w.one}).",
+    "interpreter_double_booked": lambda w: (f"Interpreter {w.person} interprets both {w.one} and {w.two} in "
+        f"slot {w.slot}."),
+    "interpreter_over_limit": lambda w: (f"Interpreter {w.person} works {w.n[0]} slots on {w.record.needs[0]}; "
+        f"the limit is {w.n[1]}."),
+    "interpreted_against_wishes": lambda w: (f"{w.one} is interpreted, but its facilitators asked for no "
+        f"interpretation."),
+    "room_lacks_interpretation": lambda w: f"{w.one} is interpreted in room {w.room}, which has no {w.needs}.",
+    "interpreted_into_own_language": lambda w: f"{w.one} is interpreted into its own language, {w.needs}.",
+    "two_interpreters_one_language": lambda w: f"{w.one} has two interpreters into {w.needs} in slot {w.slot}.",
+    "interpreter_facilitating": lambda w: (f"Interpreter {w.person} interprets {w.one} while facilitating "
+        f"{w.two} in slot {w.slot}."),
 }
 REASON_WORDS: dict[str, Callable[[_Words], str]] = {
     "pinned_past_end_of_day": lambda w: (f"{w.one} {w.what} slot {w.slots} but is {w.n[0]} slots long "
@@ -284,6 +300,10 @@ REASON_WORDS: dict[str, Callable[[_Words], str]] = {
         f"{w.two} ends in any slot left: one of them stays unscheduled."),
     "table_shortage": lambda w: (f"{w.n[0]} table sessions but the halls have {w.n[1]} table places in "
         f"the free slots: some of them cannot be placed."),
+    "interpretation_not_wanted": lambda w: _not_understood(w.record, w.one),
+    "no_interpreter_for_languages": lambda w: _not_understood(w.record, w.one),
+    "no_room_for_interpretation": lambda w: _not_understood(w.record, w.one),
+    "interpreters_busy": lambda w: _not_understood(w.record, w.one),
 }
 # Every code the solver and its checker give: the app's words (agenda/reasons.py) cover the same.
 CODES = frozenset(VIOLATION_WORDS) | frozenset(REASON_WORDS)
@@ -299,6 +319,20 @@ def describe(record: Reason | Violation, problem: Problem) -> str:
     if words is None:
         return f"{code}: {', '.join(w.names)}"
     return words(w)
+
+
+def _not_understood(record: Reason, one: str) -> str:
+    n = record.numbers[0]
+    votes, verb = ("1 vote", "is") if n == 1 else (f"{n} votes", "are")
+    language, theirs = record.needs[0], _and(record.needs[1:])
+    why = {
+        "interpretation_not_wanted": "its facilitators asked for no interpretation",
+        "no_interpreter_for_languages": f"no interpreter works between {language} and {theirs}",
+        "no_room_for_interpretation": "no room has the equipment for interpretation",
+        "interpreters_busy": f"every interpreter between {language} and {theirs} was busy, at their daily "
+                             f"limit or away whenever a room with the equipment was free for it",
+    }[record.code]
+    return f"{votes} for {one} (in {language}) from people who speak {theirs} {verb} not understood: {why}."
 
 
 __all__ = ["Precheck", "describe", "precheck", "why_no_place", "why_unscheduled"]

@@ -6,7 +6,7 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 
-from .problem import Participant, Placement, Problem, Room, Session, Slot
+from .problem import Interpreter, Participant, Placement, Problem, Room, Session, Slot
 
 TIMES = ["09:00", "11:00", "13:30", "15:30", "17:15", "19:00"]
 
@@ -14,8 +14,12 @@ TIMES = ["09:00", "11:00", "13:30", "15:30", "17:15", "19:00"]
 def generate(
     sessions: int = 80, participants: int = 200, days: int = 3, slots_per_day: int = 4,
     rooms: int = 8, seed: int = 1, resolve: bool = False, votes_per_person: float = 8.0,
+    interpreters: int = 0,
 ) -> Problem:
+    """A random event; with `interpreters`, a trilingual one under the language rule (en, es, fr in
+    about equal shares, people voting across languages too, a few rooms with booths)."""
     rng = random.Random(seed)  # noqa: S311 (generated instances, not secrets)
+    trilingual = interpreters > 0
     slots = []
     first = date(2017, 11, 7)
     for d in range(days):
@@ -55,7 +59,7 @@ def generate(
         k = 1 if rng.random() < 0.75 else rng.randint(2, 3)
         facs = tuple(rng.sample(people, k))
         unavailable = frozenset(rng.sample(slot_ids, 1)) if rng.random() < 0.1 else frozenset()
-        language = rng.choices(["en", "es", "fr"], [0.75, 0.15, 0.1])[0]
+        language = rng.choices(["en", "es", "fr"], [0.5, 0.25, 0.25] if trilingual else [0.75, 0.15, 0.1])[0]
         session_list.append(Session(
             f"s{i}", f"{rng.choice(topics)} {i}", 2 if rng.random() < 0.08 else 1, language,
             frozenset(needs), facs, unavailable, None))
@@ -63,10 +67,15 @@ def generate(
     popularity = [rng.paretovariate(1.5) for _ in session_list]
     person_list = []
     for pid in people:
-        langs = ["en"] if rng.random() < 0.6 else rng.choice([["en", "es"], ["en", "fr"], ["es"], ["fr"]])
+        langs = ["en"] if rng.random() < (0.35 if trilingual else 0.6) else rng.choice(
+            [["en", "es"], ["en", "fr"], ["es"], ["fr"]])
         open_sessions = [i for i, s in enumerate(session_list) if s.fixed is None]
-        candidates = [i for i in open_sessions if session_list[i].language in langs] or open_sessions
-        weights = [popularity[i] for i in candidates]
+        if trilingual:  # people also want sessions in languages they do not speak
+            candidates = open_sessions
+            weights = [popularity[i] * (1.0 if session_list[i].language in langs else 0.5) for i in candidates]
+        else:
+            candidates = [i for i in open_sessions if session_list[i].language in langs] or open_sessions
+            weights = [popularity[i] for i in candidates]
         n = max(0, min(len(candidates), int(rng.gauss(votes_per_person, 2))))
         chosen: set[int] = set()
         while len(chosen) < n:
@@ -77,9 +86,36 @@ def generate(
 
     problem = Problem(tuple(slots), tuple(room_list), tuple(session_list), tuple(person_list),
                       name=f"generated-{seed}", timezone="Africa/Nairobi")
+    if trilingual:
+        problem = _with_interpreters(problem, interpreters, random.Random(seed + 1))  # noqa: S311
     if not resolve:
         return problem
     return _as_resolve(problem, rng, slots_per_day)
+
+
+def _with_interpreters(problem: Problem, n: int, rng: random.Random) -> Problem:
+    """The language rule, n interpreters (one of them also a participant), booths in a third of the rooms."""
+    feature = "interpretation"
+    rooms = list(problem.rooms)
+    for k in range(1, len(rooms)):
+        if k % 3 == 0:
+            rooms[k] = replace(rooms[k], features=rooms[k].features | {feature})
+    sessions = tuple(replace(s, interpretation=False) if s.fixed is None and rng.random() < 0.05 else s
+                     for s in problem.sessions)
+    pairs = [[("en", "es")], [("en", "fr")], [("en", "es"), ("en", "fr")], [("es", "fr")], [("en", "es")],
+             [("en", "fr"), ("es", "fr")]]
+    slot_ids = [s.id for s in problem.slots]
+    facilitating = {f for s in sessions for f in s.facilitators}
+    free = [p.id for p in problem.participants if p.id not in facilitating and len(p.languages) > 1]
+    interpreters = []
+    for k in range(n):
+        person = free[0] if k == n - 1 and free else None
+        interpreters.append(Interpreter(
+            f"i{k + 1}", tuple(pairs[k % len(pairs)]), frozenset(rng.sample(slot_ids, rng.randint(0, 2))),
+            max_slots_per_day=rng.choice([2, 3, 3, None]), participant=person))
+    return replace(problem, rooms=tuple(rooms), sessions=sessions, language_rule=True,
+                   interpreters=tuple(interpreters), interpretation_feature=feature,
+                   name=problem.name + "-trilingual")
 
 
 def _as_resolve(problem: Problem, rng: random.Random, slots_per_day: int) -> Problem:

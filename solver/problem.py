@@ -54,6 +54,28 @@ class Session:
     after: str | None = None  # starts after every run of this session, when both are scheduled
     prefer: frozenset[str] = frozenset()  # slots its facilitators prefer
     expected: int | None = None  # how many people it is expected to draw (overflow uses it, not votes)
+    interpretation: bool = True  # false: its facilitators ask for no interpretation
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """Someone who interprets between the languages of `pairs` (both ways)."""
+
+    id: str
+    pairs: tuple[tuple[str, str], ...]
+    unavailable: frozenset[str] = frozenset()
+    max_slots_per_day: int | None = None  # occupied slots per day; None: no limit
+    participant: str | None = None  # also this participant: interpreting blocks their slot
+
+    def into(self, language: str) -> set[str]:
+        """The languages this interpreter can interpret a session in `language` into."""
+        out = set()
+        for a, b in self.pairs:
+            if a == language:
+                out.add(b)
+            elif b == language:
+                out.add(a)
+        return out
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,10 @@ class Problem:
     now: str | None = None
     move_cost: int = 5
     prefer_cost: int = 2
+    # Languages people understand, and interpretation (solver-io.md): off unless asked for.
+    language_rule: bool = False
+    interpreters: tuple[Interpreter, ...] = ()
+    interpretation_feature: str | None = None
 
     def __post_init__(self):
         # A published session with one run may be given as a bare Placement.
@@ -85,11 +111,18 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Interpretation:
+    interpreter: str
+    into: str
+
+
+@dataclass(frozen=True)
 class Assignment:
     session: str
     slot: str
     room: str
     table: int | None = None
+    interpretation: tuple[Interpretation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,8 +209,8 @@ def _placement(value: Any, where: str, slots: set[str], rooms: set[str]) -> Plac
     return Placement(slot, room, table)
 
 
-def _bool(obj: dict, key: str, where: str) -> bool:
-    value = obj.get(key, False)
+def _bool(obj: dict, key: str, where: str, default: bool = False) -> bool:
+    value = obj.get(key, default)
     _expect(isinstance(value, bool), f"{where}.{key}", "expected true or false")
     return value
 
@@ -251,6 +284,7 @@ def problem_from_dict(data: Any) -> Problem:
             at_table=_bool(s, "at_table", w), runs=_int(s, "runs", w, default=1, minimum=1),
             after=after, prefer=frozenset(prefer),
             expected=None if s.get("expected") is None else _int(s, "expected", w),
+            interpretation=_bool(s, "interpretation", w, default=True),
         ))
     _unique(sessions, "sessions")
     session_ids = {s.id for s in sessions}
@@ -285,12 +319,44 @@ def problem_from_dict(data: Any) -> Problem:
     move_cost = _int(data, "move_cost", "instance", default=5) if "move_cost" in data else 5
     prefer_cost = _int(data, "prefer_cost", "instance", default=2) if "prefer_cost" in data else 2
 
+    feature = data.get("interpretation_feature")
+    _expect(feature is None or (isinstance(feature, str) and feature != ""), "interpretation_feature",
+            "expected a non-empty string")
     return Problem(
         slots=tuple(slots), rooms=tuple(rooms), sessions=tuple(sessions),
         participants=tuple(participants), name=str(data.get("name") or ""),
         timezone=str(data.get("timezone") or "UTC"), previous=previous, now=now,
         move_cost=move_cost, prefer_cost=prefer_cost,
+        language_rule=_bool(data, "language_rule", "instance"),
+        interpreters=_interpreters(data, slot_ids, {p.id for p in participants}),
+        interpretation_feature=feature,
     )
+
+
+def _interpreters(data: dict, slot_ids: set[str], participant_ids: set[str]) -> tuple[Interpreter, ...]:
+    raw = data.get("interpreters") or []
+    _expect(isinstance(raw, list), "interpreters", "expected a list")
+    out = []
+    for i, x in enumerate(raw):
+        w = f"interpreters[{i}]"
+        _expect(isinstance(x, dict), w, "expected an object")
+        pairs = x.get("pairs")
+        _expect(isinstance(pairs, list) and len(pairs) >= 1, f"{w}.pairs", "expected a list of language pairs")
+        for k, pair in enumerate(pairs):
+            _expect(isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) and v for v in pair)
+                    and pair[0] != pair[1], f"{w}.pairs[{k}]", "expected two different languages")
+        unavailable = _str_list(x, "unavailable", w)
+        _known(unavailable, slot_ids, f"{w}.unavailable", "slot")
+        limit = x.get("max_slots_per_day")
+        if limit is not None:
+            limit = _int(x, "max_slots_per_day", w, minimum=1)
+        person = x.get("participant")
+        _expect(person is None or person in participant_ids, f"{w}.participant",
+                f"unknown participant {json.dumps(person)}")
+        out.append(Interpreter(_str(x, "id", w), tuple((a, b) for a, b in pairs), frozenset(unavailable),
+                               limit, person))
+    _unique(out, "interpreters")
+    return tuple(out)
 
 
 def _load(path: str, build):
@@ -336,6 +402,17 @@ def _session_to_dict(s: Session) -> dict:
         out["prefer"] = sorted(s.prefer)
     if s.expected is not None:
         out["expected"] = s.expected
+    if not s.interpretation:
+        out["interpretation"] = False
+    return out
+
+
+def _interpreter_to_dict(x: Interpreter) -> dict:
+    out: dict[str, Any] = {"id": x.id, "pairs": [list(p) for p in x.pairs], "unavailable": sorted(x.unavailable)}
+    if x.max_slots_per_day is not None:
+        out["max_slots_per_day"] = x.max_slots_per_day
+    if x.participant is not None:
+        out["participant"] = x.participant
     return out
 
 
@@ -364,6 +441,12 @@ def problem_to_dict(problem: Problem) -> dict:
                             for k, v in problem.previous.items()}
     if problem.now is not None:
         data["now"] = problem.now
+    if problem.language_rule:
+        data["language_rule"] = True
+    if problem.interpreters:
+        data["interpreters"] = [_interpreter_to_dict(x) for x in problem.interpreters]
+    if problem.interpretation_feature is not None:
+        data["interpretation_feature"] = problem.interpretation_feature
     return data
 
 
@@ -371,6 +454,8 @@ def assignment_to_dict(a: Assignment) -> dict:
     out: dict[str, Any] = {"session": a.session, "slot": a.slot, "room": a.room}
     if a.table is not None:
         out["table"] = a.table
+    if a.interpretation:
+        out["interpretation"] = [{"interpreter": x.interpreter, "into": x.into} for x in a.interpretation]
     return out
 
 
@@ -400,7 +485,8 @@ def solution_from_dict(data: Any) -> Solution:
         table = a.get("table")
         if table is not None:
             table = _int(a, "table", w, minimum=1)
-        assignments.append(Assignment(_str(a, "session", w), _str(a, "slot", w), _str(a, "room", w), table))
+        assignments.append(Assignment(_str(a, "session", w), _str(a, "slot", w), _str(a, "room", w), table,
+                                      _interpretation(a, w)))
     unscheduled = _str_list(data, "unscheduled", "solution")
     reasons = _str_list(data, "reasons", "solution")
     stats = data.get("stats") or {}
@@ -417,6 +503,17 @@ def solution_from_dict(data: Any) -> Solution:
             raise InstanceError(f"explanations[{i}]: malformed") from None
     return Solution(data["status"], tuple(assignments), tuple(unscheduled), stats, tuple(reasons),
                     tuple(explanations))
+
+
+def _interpretation(a: dict, where: str) -> tuple[Interpretation, ...]:
+    raw = a.get("interpretation") or []
+    _expect(isinstance(raw, list), f"{where}.interpretation", "expected a list")
+    out = []
+    for k, x in enumerate(raw):
+        w = f"{where}.interpretation[{k}]"
+        _expect(isinstance(x, dict), w, "expected {\"interpreter\": …, \"into\": …}")
+        out.append(Interpretation(_str(x, "interpreter", w), _str(x, "into", w)))
+    return tuple(out)
 
 
 def load_solution(path: str) -> Solution:

@@ -28,10 +28,14 @@ def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
     changed = {u: r for u, r in new_rooms.items() if r != sched.room[u]}
     if changed:
         starts = {u: sched.start[u] for u in new_rooms}
+        interpreted = {u: list(sched.interp[u]) for u in new_rooms if sched.interp[u]}
         for u in new_rooms:
             sched.take(u)
         for u in new_rooms:
             sched.put(u, starts[u], new_rooms[u])
+        for u, pairs in interpreted.items():  # (kept in rooms with the interpretation feature)
+            for i, b in pairs:
+                sched.interpret(u, i, b)
         sched.rescore_all()
     return bool(changed)
 
@@ -46,8 +50,8 @@ def _assign_day(sched: Schedule, units: list[int], time_limit: float, seed: int)
     for u in units:
         si, t = c.unit_session[u], sched.start[u]
         span = range(t, t + c.length[si])
-        rooms = [r for r in c.unit_allowed[u][t] if r == sched.room[u]
-                 or not any(sched.at_tables[r][j] for j in span)]
+        rooms = [r for r in c.unit_allowed[u][t] if (r == sched.room[u]
+                 or not any(sched.at_tables[r][j] for j in span)) and (not sched.interp[u] or c.booth[r])]
         choice = []
         for r in rooms:
             v = model.new_bool_var(f"room[{u},{r}]")

@@ -262,6 +262,88 @@ def after_order(p: Placed) -> Iterator[Violation]:
             yield Violation("after_order", (s.id, s.after))
 
 
+def _interpreted(p: Placed) -> Iterator[tuple[Run, str, str]]:
+    """Every (run, interpreter, into) of the solution, in the instance's order of sessions."""
+    for s in p.problem.sessions:
+        for run in p.runs.get(s.id, ()):
+            for x in run.assignment.interpretation:
+                yield run, x.interpreter, x.into
+
+
+def interpreters_can_work(p: Placed) -> Iterator[Violation]:
+    # (8) An interpreter works in one run at a time, only when available, at most max_slots_per_day
+    # occupied slots a day, and only into a language they have a pair for with the session's language.
+    known = {x.id: x for x in p.problem.interpreters}
+    at: dict[tuple[str, int], Run] = {}
+    per_day: dict[tuple[str, str], int] = defaultdict(int)
+    for run, who, into in _interpreted(p):
+        sid, slots = run.session.id, p.problem.slots
+        x = known.get(who)
+        if x is None:
+            yield Violation("unknown_interpreter", (sid,), people=(who,))
+            continue
+        if into not in x.into(run.session.language):
+            yield Violation("interpreter_lacks_pair", (sid,), slot=run.assignment.slot, people=(who,),
+                            needs=(run.session.language, into))
+        for j in run.span:
+            if slots[j].id in x.unavailable:
+                yield Violation("interpreter_unavailable", (sid,), slot=slots[j].id, people=(who,))
+            other = at.get((who, j))
+            if other is not None:
+                yield Violation("interpreter_double_booked", (other.session.id, sid), slot=slots[j].id,
+                                people=(who,))
+            at[(who, j)] = run
+            per_day[(who, slots[j].day)] += 1
+    for (who, day), n in per_day.items():
+        limit = known[who].max_slots_per_day
+        if limit is not None and n > limit:
+            yield Violation("interpreter_over_limit", people=(who,), numbers=(n, limit), needs=(day,))
+
+
+def runs_interpreted_rightly(p: Placed) -> Iterator[Violation]:
+    # (9) At most one interpreter per language a run is interpreted into, never into its own language,
+    # none when the session asks for none, and only in a room with the interpretation feature.
+    rooms = {r.id: r for r in p.problem.rooms}
+    feature = p.problem.interpretation_feature
+    for runs in p.runs.values():
+        for run in runs:
+            a, s = run.assignment, run.session
+            if not a.interpretation:
+                continue
+            if not s.interpretation:
+                yield Violation("interpreted_against_wishes", (s.id,), slot=a.slot)
+            if feature is not None and feature not in rooms[a.room].features:
+                yield Violation("room_lacks_interpretation", (s.id,), slot=a.slot, room=a.room, needs=(feature,))
+            seen: set[str] = set()
+            for x in a.interpretation:
+                if x.into == s.language:
+                    yield Violation("interpreted_into_own_language", (s.id,), slot=a.slot, needs=(x.into,))
+                elif x.into in seen:
+                    yield Violation("two_interpreters_one_language", (s.id,), slot=a.slot, needs=(x.into,))
+                seen.add(x.into)
+
+
+def interpreters_not_facilitating(p: Placed) -> Iterator[Violation]:
+    # (10) An interpreter who is also a participant interprets nothing that overlaps a session they facilitate.
+    person = {x.id: x.participant for x in p.problem.interpreters if x.participant is not None}
+    if not person:
+        return
+    facilitating: dict[tuple[str, int], str] = {}
+    for s in p.problem.sessions:
+        for run in p.runs.get(s.id, ()):
+            for j in run.span:
+                for f in s.facilitators:
+                    facilitating[(f, j)] = s.id
+    for run, who, _into in _interpreted(p):
+        pid = person.get(who)
+        for j in run.span if pid is not None else ():
+            own = facilitating.get((pid, j))
+            if own is not None:
+                yield Violation("interpreter_facilitating", (run.session.id, own), slot=p.problem.slots[j].id,
+                                people=(who,))
+
+
 RULES = (every_session_once, runs_within_limit, fixed_in_place, room_equipped, room_available,
          one_session_per_room, hall_tables, session_available, facilitators_available,
-         facilitators_in_one_place, past_stays, after_order)
+         facilitators_in_one_place, past_stays, after_order, interpreters_can_work,
+         runs_interpreted_rightly, interpreters_not_facilitating)

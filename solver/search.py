@@ -32,26 +32,48 @@ class LocalSearch:
         self.movable = [u for u in range(c.U) if u not in c.pinned and c.unit_starts[u]
                         and (extra_runs or u == c.units_of[c.unit_session[u]][0] or sched.start[u] >= 0)]
         self.extra_runs = extra_runs
+        # Under the language rule: units whose voters an interpreter could help, and which may move.
+        self.helpable = [u for u in range(c.U) if c.I and any(
+            c.i_into[i][c.unit_session[u]] & c.need_mask[c.unit_session[u]] for i in range(c.I))]
+        pinned = c.pinned
+        self.helpable_movable = [u for u in self.helpable if u not in pinned and c.unit_starts[u]]
         self.log: list[tuple] = []
         self.moves = self.work = 0
 
     # Elementary steps, recorded so that a rejected move can be undone.
 
     def _take(self, u: int) -> tuple[int, int]:
+        interp = tuple(self.s.interp[u])  # released with the unit, restored by an undo
         t, r = self.s.take(u)
-        self.log.append(("take", u, t, r))
+        self.log.append(("take", u, t, r, interp))
         return t, r
 
     def _put(self, u: int, t: int, r: int) -> None:
         self.s.put(u, t, r)
         self.log.append(("put", u))
 
+    def _interpret(self, u: int, i: int, b: int) -> None:
+        self.s.interpret(u, i, b)
+        self.log.append(("interpret", u, i, b))
+
+    def _uninterpret(self, u: int, i: int, b: int) -> None:
+        self.s.uninterpret(u, i, b)
+        self.log.append(("uninterpret", u, i, b))
+
     def _undo(self) -> None:
+        s = self.s
         for entry in reversed(self.log):
-            if entry[0] == "take":
-                self.s.put(entry[1], entry[2], entry[3])
-            else:
-                self.s.take(entry[1])
+            match entry[0]:
+                case "take":
+                    s.put(entry[1], entry[2], entry[3])
+                    for i, b in entry[4]:
+                        s.interpret(entry[1], i, b)
+                case "put":
+                    s.take(entry[1])
+                case "interpret":
+                    s.uninterpret(entry[1], entry[2], entry[3])
+                case _:
+                    s.interpret(entry[1], entry[2], entry[3])
         self.log.clear()
 
     def _place_somewhere(self, u: int, avoid: int) -> bool:
@@ -144,8 +166,102 @@ class LocalSearch:
         self._put(u, t, r)
         return [u]
 
+    # Interpretation moves (language rule): where sessions go and who interprets them, together.
+
+    def _wanted(self, u: int, i: int) -> int:
+        """A language bit interpreter i could add to unit u that some voter needs, or 0."""
+        c = self.c
+        si = c.unit_session[u]
+        m = c.i_into[i][si] & c.need_mask[si] & ~self.s.imask[u]
+        bits = []
+        while m:
+            b = m & -m
+            m ^= b
+            bits.append(b)
+        return bits[self.rng.randrange(len(bits))] if bits else 0
+
+    def add_interpreter(self) -> list[int] | None:
+        """An interpreter for a placed run; one busy elsewhere at that time is taken off that run."""
+        s, c, rng = self.s, self.c, self.rng
+        u = self.helpable[rng.randrange(len(self.helpable))]
+        if s.start[u] < 0:
+            return None
+        i = rng.randrange(c.I)
+        b = self._wanted(u, i)
+        if not b:
+            return None
+        touched = [u]
+        if not s.can_interpret(u, i, b):
+            mask = c.span_mask[c.unit_session[u]][s.start[u]]
+            day = c.day[s.start[u]]
+            for v in self.helpable:
+                if s.start[v] >= 0 and v != u and any(x == i for x, _ in s.interp[v]) and (
+                        c.span_mask[c.unit_session[v]][s.start[v]] & mask or c.day[s.start[v]] == day
+                        and rng.random() < 0.5):
+                    for x, bv in list(s.interp[v]):
+                        if x == i:
+                            self._uninterpret(v, x, bv)
+                    touched.append(v)
+            if not s.can_interpret(u, i, b):
+                self._undo()
+                return None
+        self._interpret(u, i, b)
+        return touched
+
+    def drop_interpreter(self) -> list[int] | None:
+        s = self.s
+        u = self.helpable[self.rng.randrange(len(self.helpable))]
+        if not s.interp[u]:
+            return None
+        i, b = s.interp[u][self.rng.randrange(len(s.interp[u]))]
+        self._uninterpret(u, i, b)
+        return [u]
+
+    def move_to_interpreter(self) -> list[int] | None:
+        """Move a run to a slot and a room with the interpretation feature where an interpreter can take it."""
+        s, c, rng = self.s, self.c, self.rng
+        if not self.helpable_movable:
+            return None
+        u = self.helpable_movable[rng.randrange(len(self.helpable_movable))]
+        if s.start[u] < 0:
+            return None
+        i = rng.randrange(c.I)
+        b = self._wanted(u, i)
+        if not b:
+            return None
+        starts = c.unit_starts[u]
+        t = starts[rng.randrange(len(starts))]
+        if t == s.start[u] and s.interp[u]:
+            return None
+        self._take(u)
+        rooms = [r for r in c.unit_allowed[u][t] if c.booth[r] and s.room_free(u, t, r)]
+        if not rooms:
+            self._undo()
+            return None
+        r = rooms[0] if len(rooms) == 1 else max(rooms, key=lambda r: (min(c.capacity[r], c.vote_count[
+            c.unit_session[u]]), -c.capacity[r]))
+        if not s.can_place(u, t, r):
+            self._undo()
+            return None
+        self._put(u, t, r)
+        if not s.can_interpret(u, i, b):
+            self._undo()
+            return None
+        self._interpret(u, i, b)
+        return [u]
+
+    def language_step(self) -> list[int] | None:
+        x = self.rng.random()
+        if x < 0.45:
+            return self.add_interpreter()
+        if x < 0.6:
+            return self.drop_interpreter()
+        return self.move_to_interpreter()
+
     def step(self) -> list[int] | None:
         s, rng = self.s, self.rng
+        if self.helpable and rng.random() < 0.3:
+            return self.language_step()
         u = self.movable[rng.randrange(len(self.movable))]
         si = self.c.unit_session[u]
         if s.start[u] < 0:

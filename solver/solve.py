@@ -11,6 +11,7 @@ from .baseline import baseline, keep_published
 from .check import find_violations, score, upper_bound
 from .data import Compiled, Schedule, co_votes, number_tables
 from .explain import describe, precheck, why_unscheduled
+from .interpret import fill_interpreters, language_reasons
 from .problem import Problem, Solution
 from .rooms import assign_rooms
 from .search import LocalSearch
@@ -43,8 +44,11 @@ def _objective(sched: Schedule) -> int:
 
 
 def _start(c: Compiled, co) -> Schedule:
-    """A re-solve starts from the published schedule, so that only worthwhile changes are made."""
-    return keep_published(c, co) if c.movable_previous else baseline(c, co, biggest_room=False)
+    """A re-solve starts from the published schedule, so that only worthwhile changes are made.
+    Under the language rule, interpreters go greedily where they help most, for the search to improve on."""
+    sched = keep_published(c, co) if c.movable_previous else baseline(c, co, biggest_room=False)
+    fill_interpreters(sched)
+    return sched
 
 
 def _search(c: Compiled, co, seed: int, work: int, seconds: float, max_changes: float,
@@ -141,12 +145,14 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     room_time = max(0.2, min(10.0, 0.25 * options.time_limit))
     assign_rooms(sched, room_time, options.seed)
     number_tables(sched)
+    fill_interpreters(sched)  # (new rooms may have freed a room with booths)
 
     assignments, unscheduled = sched.assignments()
     explanations = list(checks.warnings)
     for sid in unscheduled:
         si = c.session_ix[sid]
         explanations.append(checks.unplaceable.get(si) or why_unscheduled(sched, si))
+    explanations.extend(language_reasons(sched))
     reasons = tuple(describe(r, problem) for r in explanations)
     solution = Solution("feasible", tuple(assignments), tuple(unscheduled), {}, reasons, tuple(explanations))
 

@@ -230,7 +230,9 @@ PAGES = {
                                 "/{slug}/proposals/{proposal_id}", "/{slug}/announcements", "/{slug}/manage/formats",
                                 "/{slug}/facilitate/versions/{number}/tables", "/{slug}/manage/people/import",
                                 "/{slug}/manage/badges", "/{slug}/manage/people/{user_id}/days",
-                                "/{slug}/facilitate/head-counts/{slot_id}"],
+                                "/{slug}/facilitate/head-counts/{slot_id}", "/{slug}/manage/interpreters",
+                                "/{slug}/manage/interpreters/{interpreter_id}",
+                                "/{slug}/manage/interpreters/{interpreter_id}/schedule"],
 }
 
 

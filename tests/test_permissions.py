@@ -60,9 +60,9 @@ def test_the_table_of_expectations_covers_every_permission():
 
 
 def routes(app):
-    # Leaving a session and joining the event change what the caller may do, and logging out
-    # ends their session: last.
-    last = {"proposals.leave": 1, "events.join": 1, "auth.logout": 2}
+    # Leaving a session and joining the event change what the caller may do, removing an
+    # interpreter removes what the routes after it name, and logging out ends their session: last.
+    last = {"proposals.leave": 1, "events.join": 1, "manage.delete_interpreter": 1, "auth.logout": 2}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (last.get(r.endpoint, 0), r.rule)):
         if rule.endpoint == "static":
             continue

@@ -252,8 +252,12 @@ def test_list_filters_by_language_format_and_languages_i_speak(people):
     _, c = people
     propose(c["a"], title="Historias", language="es")
     propose(c["a"], title="Drones", language="en", format="working session")
+    # Sessions in other languages are shown, marked (they may be interpreted); the filter stays.
     spanish_speaker = c["c"].get("/con/proposals").get_data(as_text=True)
-    assert "Historias" in spanish_speaker and "Drones" not in spanish_speaker
+    assert "Historias" in spanish_speaker and "Drones" in spanish_speaker
+    assert "in English: you may need interpretation" in spanish_speaker
+    mine = c["c"].get("/con/proposals?f=1&mine=1").get_data(as_text=True)
+    assert "Historias" in mine and "Drones" not in mine
     everything = c["c"].get("/con/proposals?f=1").get_data(as_text=True)
     assert "Historias" in everything and "Drones" in everything
     by_format = c["c"].get("/con/proposals?f=1&format=working+session").get_data(as_text=True)

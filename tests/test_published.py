@@ -3,6 +3,7 @@
 import html
 import json
 import re
+from collections import Counter
 from datetime import date
 
 import icalendar
@@ -385,9 +386,14 @@ def make_clash(demo, version, me):
     for a in version.assignments:
         by_slot.setdefault(a.slot_id, []).append(a)
     hosting = set(db.session.scalars(select(Facilitation.proposal_id).where(Facilitation.user_id == me.id)))
+    voted = set(db.session.scalars(select(Vote.proposal_id).where(Vote.user_id == me.id)))
+    runs = Counter(a.proposal_id for a in version.assignments)
+    # A slot where the pair is all I would want, each running only there (the schedule may put
+    # another of my sessions in the same slot, or give one of the pair another run).
     slot_id, pair = next((k, v[:2]) for k, v in sorted(by_slot.items()) if len(v) >= 2
                          and not any(x.proposal_id in hosting for x in v[:2])
-                         and all(x.proposal.length == 1 for x in v[:2]))
+                         and all(x.proposal.length == 1 and runs[x.proposal_id] == 1 for x in v[:2])
+                         and not any(x.proposal_id in voted for x in v[2:]))
     for a in pair:
         if db.session.get(Vote, (me.id, a.proposal_id)) is None:
             db.session.add(Vote(user_id=me.id, proposal_id=a.proposal_id))

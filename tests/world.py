@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from agenda.extensions import db
-from agenda.models import Event, Facilitation, Membership, Proposal, SolveRun, User, Vote
+from agenda.models import Event, Facilitation, Interpreter, Membership, Proposal, SolveRun, User, Vote
 from agenda.security import hash_password
 from agenda.services import attendee
 
@@ -95,5 +95,6 @@ def build_world() -> World:
         "user_id": participant.id, "role": "facilitator", "number": draft.number, "run_id": run.id,
         "token": token, "code": "es", "answer": "accept", "decision": "accepted", "action": "pin",
         "filename": "style.css", "announcement_id": announcement.id, "item_id": item.id,
+        "interpreter_id": db.session.scalar(select(Interpreter.id).where(Interpreter.event_id == event.id).limit(1)),
     }
     return World(event, db.session.get(Proposal, proposal.id), values)

@@ -19,6 +19,7 @@ from importlib import metadata
 from flask_babel import gettext as _
 
 from ..dates import when
+from ..languages import interpreted_into
 from ..models import Event
 from ..services.attendee import person_guid, room_guid, run_guid, slot_guid
 from ..services.frames import FixedItem, Frame, Item, RoomView
@@ -83,7 +84,9 @@ class Entry:
             self.title = _("%(title)s · table %(table)d", title=p.title, table=item.table) if item.table else p.title
             self.type = self.track = p.format
             self.language = p.language
-            self.abstract, self.description = "", p.description
+            # frab has one language per talk: interpretation goes into the text, in the feed's language.
+            note = interpreted_into(p.language, item.interpretation)
+            self.abstract, self.description = "", "\n\n".join(x for x in (p.description, note) if x)
             self.url = f"{base_url}/{event.slug}/schedule/sessions/{p.id}"
             self.feedback_url = self.url  # where the session's people write its notes and action items
             self.persons = [(u.display_name, person_guid(event, u.id)) for u in p.facilitators]

@@ -15,6 +15,7 @@ import icalendar
 from flask_babel import gettext as _
 
 from ..dates import when
+from ..languages import interpreted_into, language_in_sentence
 from ..models import Event
 from ..services.attendee import AgendaSlot, History, run_guid, slot_guid
 from ..services.frames import FixedItem, Frame, Item
@@ -65,9 +66,9 @@ def _session_event(event: Event, item: Item, frame: Frame, stamp: datetime, hist
     lines = [p.description]
     if hosts:
         lines.append(_("Facilitated by %(names)s", names=hosts))
-    from ..languages import language_in_sentence
-
     lines.append(_("%(format)s · in %(language)s", format=p.format, language=language_in_sentence(p.language)))
+    if getattr(item, "interpretation", None):
+        lines.append(interpreted_into(p.language, item.interpretation))
     if item.other_runs:
         lines.append(_("Also at %(times)s", times=", ".join(
             when(o.start, tz, "weekday_time") for o in item.other_runs)))

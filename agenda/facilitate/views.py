@@ -137,9 +137,12 @@ def version(event, number):
     single = [it for it in scheduled if len(it.runs) <= 1]
     swap_form.first.choices = swap_form.second.choices = [
         SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
+    from ..services.interpretation import language_review
+
     return render_template("facilitate/version.html", event=event, review=review, version=version,
                            move_form=move_form, swap_form=swap_form, form=EmptyForm(),
-                           present=present_per_day(event), head_counts=head_counts(event))
+                           present=present_per_day(event), head_counts=head_counts(event),
+                           languages=language_review(event, version, review.items))
 
 
 @bp.get("/versions/<int:number>/tables")

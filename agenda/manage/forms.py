@@ -78,6 +78,14 @@ class EventForm(BaseForm):
         _l("Invite code"), description=_l("Leave empty to let anyone register."),
         validators=[Optional(), Length(max=64)],
     )
+    language_rule = SelectField(
+        _l("Schedule for the languages people understand"),
+        choices=[SelectChoice("", _l("When the event has more than one language")), SelectChoice("1", _l("Yes")),
+                 SelectChoice("0", _l("No"))],
+        coerce=lambda v: None if v in (None, "", "None") else v in (True, "1", "True"),
+        description=_l("A vote counts where its voter understands the session: in a language they speak, or "
+                       "interpreted into one."),
+    )
 
     def __init__(self, *args, with_slug: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,7 +121,7 @@ class EventForm(BaseForm):
             formats=split_list(self.formats.data, "\n"),
             proposals_open=self.proposals_open.data, voting_open=self.voting_open.data,
             invite_code=self.invite_code.data, default_locale=self.default_locale.data or "en",
-            retention_date=self.retention_date.data,
+            retention_date=self.retention_date.data, language_rule=self.language_rule.data,
         )
 
 
@@ -186,3 +194,23 @@ class SlotForm(BaseForm):
     )
     label = StringField(_l("Label"), description=_l("E.g. Opening plenary, Lunch."),
                         validators=[Optional(), Length(max=200)])
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class InterpreterForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    pairs = StringField(
+        _l("Language pairs"), description=_l("Pairs of language codes they interpret between, both ways, "
+                                             "separated by commas, e.g. en-es, en-fr."),
+        validators=[DataRequired(message=_l("Give at least one pair of languages, e.g. en-es.")), Length(max=200)],
+    )
+    available = MultiCheckboxField(_l("Available in these slots"), coerce=int)
+    max_slots_per_day = IntegerField(
+        _l("At most this many slots a day"), description=_l("Interpreting tires: leave empty for no limit."),
+        validators=[Optional(), NumberRange(min=1, max=50, message=_l("Give a number from 1 to 50."))],
+    )
+    user_id = SelectField(_l("Also a participant"), coerce=_optional_int, validate_choice=False,
+                          description=_l("While interpreting, they attend and run nothing else."))

@@ -9,15 +9,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..access import loader
+from ..access import loader, owned
 from ..dates import span, when
 from ..extensions import db
 from ..forms import EmptyForm, apply_field_error
-from ..models import Membership, Room, Slot, User
+from ..models import Interpreter, Membership, Room, Slot, User
 from ..permissions import permission
 from ..services import ServiceError
 from ..services import events as svc
-from .forms import EventForm, FormatsForm, RoomForm, SlotForm, SlotTemplateForm, split_list
+from ..services import interpreters as interpreter_svc
+from .forms import EventForm, FormatsForm, InterpreterForm, RoomForm, SlotForm, SlotTemplateForm, split_list
 
 bp = Blueprint("manage", __name__, url_prefix="/<slug>/manage")
 
@@ -231,3 +232,68 @@ def set_role(event, user_id, role):
             flash(_("%(name)s is now a facilitator.", name=user.display_name) if role == "facilitator"
                   else _("%(name)s is now a participant.", name=user.display_name), "success")
     return redirect(url_for("manage.people", slug=event.slug))
+
+
+@bp.get("/interpreters")
+@permission("event.manage")
+def interpreters(event):
+    return render_template("manage/interpreters.html", event=event, form=EmptyForm(),
+                           interpreters=interpreter_svc.interpreters_of(event))
+
+
+def _interpreter_page(event, interpreter):
+    current = interpreter and {
+        "name": interpreter.name, "pairs": ", ".join("-".join(p) for p in interpreter.pairs),
+        "available": [s.id for s in interpreter.available], "max_slots_per_day": interpreter.max_slots_per_day,
+        "user_id": interpreter.user_id,
+    }
+    form = InterpreterForm(data=current)
+    form.available.choices = slot_choices(event, [s for s in event.slots if s.kind == "open"])
+    form.user_id.choices = [SelectChoice("", _("No"))] + [
+        SelectChoice(u.id, u.display_name) for u in interpreter_svc.members_of(event)]
+    if form.validate_on_submit():
+        try:
+            interpreter_svc.save_interpreter(event, interpreter, form.name.data, form.pairs.data,
+                                             form.available.data or [], form.max_slots_per_day.data,
+                                             form.user_id.data)
+        except ServiceError as err:
+            apply_field_error(form, err.field, err.message)
+        else:
+            flash(_("The interpreter is saved. The next schedule you generate uses them."), "success")
+            return redirect(url_for("manage.interpreters", slug=event.slug))
+    return render_template("manage/interpreter.html", event=event, form=form, interpreter=interpreter), \
+        400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/interpreters/new", methods=["GET", "POST"])
+@permission("event.manage")
+def new_interpreter(event):
+    return _interpreter_page(event, None)
+
+
+@bp.route("/interpreters/<int:interpreter_id>", methods=["GET", "POST"])
+@permission("event.manage")
+def edit_interpreter(event, interpreter_id):
+    return _interpreter_page(event, owned(Interpreter, event, interpreter_id))
+
+
+@bp.post("/interpreters/<int:interpreter_id>/delete")
+@permission("event.manage")
+def delete_interpreter(event, interpreter_id):
+    interpreter = owned(Interpreter, event, interpreter_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = interpreter.name
+    interpreter_svc.remove_interpreter(interpreter)
+    flash(_("%(name)s is removed from the interpreters.", name=name), "success")
+    return redirect(url_for("manage.interpreters", slug=event.slug))
+
+
+@bp.get("/interpreters/<int:interpreter_id>/schedule")
+@permission("event.manage")
+def interpreter_schedule(event, interpreter_id):
+    """What one interpreter interprets in the published schedule (or, before, the newest draft): to print."""
+    interpreter = owned(Interpreter, event, interpreter_id)
+    version, runs = interpreter_svc.runs_of(event, interpreter)
+    return render_template("manage/interpreter_schedule.html", event=event, interpreter=interpreter,
+                           version=version, runs=runs)

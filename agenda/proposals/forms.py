@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -47,6 +48,9 @@ class ProposalForm(BaseForm):
                                 description=_l("Optional. The schedule tries to honour it; it is not promised."))
     prefer_reason = StringField(_l("Why these times?"), description=_l("Shown to the facilitators only."),
                                 validators=[Optional(), Length(max=300)])
+    interpretation = BooleanField(
+        _l("It may be interpreted"), default=True,
+        description=_l("Untick it for a session meant only for people who speak its language."))
     visibility = RadioField(
         _l("Who may see it"), default="public",
         choices=[SelectChoice("public", _l("Everyone")),
@@ -86,6 +90,8 @@ class ProposalForm(BaseForm):
             max_group=self.max_group.data, unavailable_slot_ids=list(self.unavailable.data or []),
             visibility=self.visibility.data, prefer_slot_ids=tuple(self.prefer.data or ()),
             prefer_reason=self.prefer_reason.data or "",
+            # (the box is shown only when the event has several languages)
+            interpretation=bool(self.interpretation.data) or len(self._event.languages) <= 1,
         )
 
 

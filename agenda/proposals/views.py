@@ -55,8 +55,12 @@ def index(event):
     filtered = request.args.get("f") == "1"
     language = request.args.get("language", "")
     fmt = request.args.get("format", "")
-    # "Languages I speak" is on by default; an unticked box is simply absent from the query.
-    mine_only = bool(speak) and (request.args.get("mine") == "1" if filtered else True)
+    # "Languages I speak" is on by default, unless sessions may be interpreted (then the others are
+    # shown, marked); an unticked box is simply absent from the query.
+    from ..scheduling import language_rule
+
+    interpreted = language_rule(event)
+    mine_only = bool(speak) and (request.args.get("mine") == "1" if filtered else not interpreted)
     is_staff = staff(current_user, event)
     statuses = LISTED + ((ProposalStatus.DECLINED,) if is_staff else ())
     proposals = db.session.scalars(
@@ -69,7 +73,7 @@ def index(event):
         "proposals/index.html", event=event, proposals=shown, total=len(proposals),
         voted=svc.voted_ids(current_user, event), counts=svc.vote_counts(event) if is_staff else None,
         language=language, fmt=fmt, mine_only=mine_only, speak=speak, member=member(current_user, event),
-        hidden=lambda p: hidden_from_viewer(p, event),
+        hidden=lambda p: hidden_from_viewer(p, event), interpreted=interpreted,
     )
 
 
@@ -156,6 +160,7 @@ def edit(event, proposal):
         "other_needs": ", ".join(n for n in proposal.needs if n not in known),
         "unavailable": [s.id for s in proposal.unavailable], "visibility": proposal.visibility,
         "prefer": [s.id for s in proposal.preferred], "prefer_reason": proposal.prefer_reason,
+        "interpretation": proposal.interpretation,
     }
     form = ProposalForm(data=current).fill_choices(event)
     if form.validate_on_submit():

@@ -20,6 +20,7 @@ from ..models import (
     CalendarToken,
     Event,
     Facilitation,
+    Interpreter,
     Proposal,
     ProposalRevision,
     ScheduleVersion,
@@ -175,6 +176,7 @@ class AgendaSlot:
     chosen: Item | None = None
     suggestions: list[Item] = field(default_factory=list)
     elsewhere: list[Item] = field(default_factory=list)  # other runs of what I go to here
+    interpreting: list[Item] = field(default_factory=list)  # runs I interpret (an interpreter with an account)
 
     @property
     def clash(self) -> bool:
@@ -185,6 +187,8 @@ class AgendaSlot:
         """Where I will be: my own session first, then my choice, then the only one I want."""
         if self.mine:
             return self.mine[0]
+        if self.interpreting:
+            return self.interpreting[0]
         if self.chosen:
             return self.chosen
         return self.wanted[0] if len(self.wanted) == 1 else None
@@ -246,6 +250,8 @@ def personal_agenda(user, event: Event, version: ScheduleVersion) -> list[Agenda
     choices = {c.slot_id: c.proposal_id for c in db.session.scalars(
         select(AgendaChoice).where(AgendaChoice.user_id == user.id))}
     counts = vote_counts(event)
+    interpreter_ids = set(db.session.scalars(select(Interpreter.id).where(
+        Interpreter.user_id == user.id, Interpreter.event_id == event.id)))
     blocked = {s.id for it in items if it.proposal.id in hosting for s in it.slots}
     wanted: dict[int, list[Item]] = defaultdict(list)
     for it in items:
@@ -263,6 +269,8 @@ def personal_agenda(user, event: Event, version: ScheduleVersion) -> list[Agenda
         here = by_slot.get(slot.id, [])
         row = AgendaSlot(slot)
         row.mine = [it for it in here if it.proposal.id in hosting]
+        row.interpreting = [it for it in here if any(x.get("interpreter") in interpreter_ids
+                                                     for x in it.interpretation)]
         row.wanted = [it for it in here if id(it) in in_play]
         row.chosen = next((it for it in row.wanted if it.proposal.id == choices.get(slot.id)), None)
         going = row.going

@@ -35,6 +35,7 @@ class EventSettings:
     invite_code: str | None
     default_locale: str = "en"
     retention_date: date | None = None
+    language_rule: bool | None = None  # None: on when the event has more than one language
 
 
 def _check_settings(s: EventSettings) -> None:
@@ -109,6 +110,7 @@ def _apply_settings(event: Event, s: EventSettings) -> None:
 
     event.default_locale = known(s.default_locale) or "en"
     event.retention_date = s.retention_date
+    event.language_rule = s.language_rule
 
 
 # Rooms

@@ -141,6 +141,7 @@ class Item:
     table: int | None = None
     pinned: bool = False
     runs: list[Item] = field(default_factory=list, repr=False)  # every run of the session, this one too
+    interpretation: list[dict] = field(default_factory=list)  # [{"interpreter": id, "name": …, "into": "en"}]
 
     @property
     def start(self) -> datetime:
@@ -177,7 +178,7 @@ def items_of(version: ScheduleVersion | None, frame: Frame | None = None) -> lis
         room = frame.room.get(a.room_id)
         if not slots or room is None:
             continue
-        item = Item(a.proposal, room, slots, a.table, a.pinned)
+        item = Item(a.proposal, room, slots, a.table, a.pinned, interpretation=list(a.interpretation or ()))
         by_proposal[a.proposal_id].append(item)
         out.append(item)
     for runs in by_proposal.values():

@@ -35,6 +35,7 @@ class ProposalData:
     visibility: str
     prefer_slot_ids: tuple[int, ...] = ()  # slots its people prefer, and why
     prefer_reason: str = ""
+    interpretation: bool = True  # it may be interpreted (under the event's language rule)
 
 
 def room_features(event: Event) -> list[str]:
@@ -99,6 +100,7 @@ def _apply(proposal: Proposal, event: Event, data: ProposalData) -> dict:
     proposal.unavailable = [slots[i] for i in data.unavailable_slot_ids if i in slots]
     proposal.preferred = [slots[i] for i in data.prefer_slot_ids if i in slots and slots[i].kind == "open"]
     proposal.prefer_reason = data.prefer_reason.strip() if proposal.preferred else ""
+    proposal.interpretation = data.interpretation
     return changes
 
 

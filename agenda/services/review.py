@@ -13,7 +13,7 @@ from .. import scheduling
 from ..enums import ProposalStatus
 from ..extensions import db
 from ..models import AgendaChoice, Event, Facilitation, Proposal, ScheduleVersion, Vote
-from ..reasons import describe
+from ..reasons import NOT_UNDERSTOOD, describe
 from .frames import Frame, Item, frame_of, items_of, runs_by_proposal
 
 
@@ -174,6 +174,7 @@ def review_version(event: Event, version: ScheduleVersion) -> Review:
     return Review(
         version=version, frame=frame, items=items, reports=reports_of(event, items, frame.tz), diff=changes,
         against=against, published=published, unscheduled=unscheduled,
-        reasons=[describe(r, event) for r in version.reasons],
+        reasons=[describe(r, event) for r in version.reasons  # (votes not understood: see interpretation.py)
+                 if not (isinstance(r, dict) and r.get("code") in NOT_UNDERSTOOD)],
         can_publish=version.status == "draft" and newest is not None and newest.id == version.id,
         runs_allowed={it.proposal.id: scheduling.runs_allowed(it.proposal) for it in items})

@@ -235,7 +235,7 @@ def _apply_edit(version: ScheduleVersion, change: Callable[[dict, set], None]) -
         scheduling.rewrite_assignments(version, built, placed, pinned)
         db.session.flush()
         figures = dict(version.figures)
-        figures.update(scheduling.figures_of(free, candidate))
+        figures.update(scheduling.figures_of(free, scheduling.with_interpretation(free, version, candidate)))
         version.figures = figures
 
 
@@ -489,7 +489,8 @@ def carry_into_next_draft(event: Event, before: dict[int, tuple[datetime, dateti
     db.session.flush()
     free = scheduling.unpinned(built)
     figures = dict(draft.figures or {})
-    figures.update(scheduling.figures_of(free, scheduling.candidate(free, kept)))
+    figures.update(scheduling.figures_of(free, scheduling.with_interpretation(free, draft,
+                                                                             scheduling.candidate(free, kept))))
     draft.figures = figures
     impact.draft_number = draft.number
     impact.applied = True
