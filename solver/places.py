@@ -34,8 +34,9 @@ class Delta:
     gain: int = 0
 
     def as_dict(self) -> dict:
+        """The figures of `figures`: a dropped published session counts as moved, as in the objective."""
         return {"attendable": self.attendable, "overflow": self.overflow,
-                "preference_misses": self.preference_misses, "slot_moves": self.slot_moves}
+                "preference_misses": self.preference_misses, "slot_moves": self.slot_moves + self.dropped}
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,12 @@ class Place:
 
 
 def figures(problem: Problem, solution: Solution) -> dict:
-    """The figures that deltas change, from the checker's full score."""
+    """The figures that deltas change, from the checker's full score (published sessions moved
+    count those dropped too, as the objective and the draft page do)."""
     s = score(problem, solution)
     return {"attendable": s.attendable_votes, "votes": s.total_votes, "overflow": s.overflow,
-            "unscheduled": s.unscheduled, "preference_misses": s.preference_misses, "slot_moves": s.slot_moves}
+            "unscheduled": s.unscheduled, "preference_misses": s.preference_misses,
+            "slot_moves": s.slot_moves + s.dropped}
 
 
 class Evaluator:
@@ -272,7 +275,7 @@ class Evaluator:
             if moving is not None and not rest:
                 swaps = [b for b in dict.fromkeys(self.cells.get((room, self.slot_ix[slot]), ()))
                          if b != sid and len(self.runs[b]) == 1 and self.runs[b][0][:2] == (slot, room)
-                         and self.sessions[b].at_table == s.at_table]
+                         and self.sessions[b].at_table == s.at_table and self.sessions[b].fixed is None]
             table = self._free_table(sid, slot, room) if s.at_table else None
             if self._cell_free(sid, slot, room, table) or not swaps:
                 change = {sid: [*rest, (slot, room, table)]}

@@ -14,6 +14,7 @@ from ..models import Room, ScheduleVersion, Slot, SolveRun
 from ..permissions import permission
 from ..reasons import outcome
 from ..services import ServiceError
+from ..services import places as places_svc
 from ..services import schedule as svc
 from ..services.review import review_version
 from .forms import GenerateForm, MoveForm, SwapForm
@@ -140,6 +141,40 @@ def version(event, number):
         SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
     return render_template("facilitate/version.html", event=event, review=review, version=version,
                            move_form=move_form, swap_form=swap_form, form=EmptyForm())
+
+
+@bp.get("/versions/<int:number>.json")
+@permission("event.facilitate")
+def version_json(event, number):
+    """A version's figures and runs, for scripts and for checking what a place changed."""
+    return jsonify(places_svc.version_data(load_version(event, {"number": number})))
+
+
+def _session_places(event, number, proposal_id) -> places_svc.SessionPlaces:
+    found = places_svc.session_places(event, load_version(event, {"number": number}), proposal_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/versions/<int:number>/sessions/<int:proposal_id>/places.json")
+@permission("event.facilitate")
+def places_json(event, number, proposal_id):
+    found = _session_places(event, number, proposal_id)
+    return jsonify({"session": proposal_id, "places": [{
+        "slot": p.slot.id, "room": p.room.id, "table": p.table,
+        "swap_with": p.swap_with.id if p.swap_with else None, "from_slot": p.from_slot.id if p.from_slot else None,
+        "valid": p.valid, "reasons": p.reasons, "delta": p.delta, "people": {"lose": p.lose, "gain": p.gain},
+        "apply": {"url": url_for(p.endpoint, slug=event.slug, number=number), "fields": p.fields}
+        if found.editable else None} for p in found.places]})
+
+
+@bp.get("/versions/<int:number>/sessions/<int:proposal_id>/places")
+@permission("event.facilitate")
+def places(event, number, proposal_id):
+    """Where else could the session go: every place, with what it would change; one click applies one."""
+    found = _session_places(event, number, proposal_id)
+    return render_template("facilitate/places.html", event=event, found=found, version=found.version)
 
 
 @bp.get("/versions/<int:number>/tables")

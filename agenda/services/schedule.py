@@ -208,7 +208,8 @@ def _apply_edit(version: ScheduleVersion, change: Callable[[dict, set], None]) -
         version = db.session.get(ScheduleVersion, version_id)
         _editable(version)
         now_slot = db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
-        built = scheduling.build_problem(version.event, now_slot, pins_from=version)
+        built = scheduling.build_problem(version.event, now_slot, pins_from=version,
+                                         base=scheduling.base_of(version))
         placed = scheduling.placed_of(built, version)
         pinned = {k for k in placed if any(a.pinned for a in version.assignments
                                            if built.proposal_key.get(a.proposal_id) == k)}

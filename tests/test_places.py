@@ -1,0 +1,197 @@
+"""Where else could it go (issue 19): places with exact figures, applied in one click."""
+
+import html
+import random
+
+import pytest
+from flask_migrate import upgrade
+
+from agenda import create_app
+from agenda.demo import load_demo
+from agenda.extensions import db
+from agenda.models import Proposal, Room
+
+from .conftest import generate, login, need, postgres_ready
+
+PASSWORD = "demo password 123"
+FIGURES = ("attendable", "overflow", "preference_misses", "slot_moves")
+
+
+@pytest.fixture
+def demo(app):
+    return load_demo(PASSWORD)
+
+
+@pytest.fixture
+def fac(app, demo):
+    client = app.test_client()
+    login(client, "facilitator@example.org", PASSWORD)
+    return client
+
+
+def version_json(client, slug, n):
+    response = client.get(f"/{slug}/facilitate/versions/{n}.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def places_json(client, slug, n, pid):
+    response = client.get(f"/{slug}/facilitate/versions/{n}/sessions/{pid}/places.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def accepted(event):
+    return db.session.scalars(db.select(Proposal).where(Proposal.event_id == event.id,
+                                                        Proposal.status == "accepted")).all()
+
+
+def valid_first_best_first(places):
+    keys = [(not p["valid"], -p["delta"]["attendable"], p["delta"]["overflow"]) for p in places]
+    return keys == sorted(keys)
+
+
+def shifted(before, delta):
+    return {k: before[k] + delta[k] for k in FIGURES}
+
+
+def test_places_are_ranked_and_applying_one_changes_the_figures_by_exactly_its_delta(fac, demo):
+    version = generate(demo).version
+    n, slug = version.number, demo.slug
+    before = version_json(fac, slug, n)
+    assert before["state"] == "draft" and before["figures"]["attendable"] == version.figures["attendable_votes"]
+    ordinary = next(s for s in before["sessions"] if len(s["runs"]) == 1 and s["runs"][0]["table"] is None)
+    places = places_json(fac, slug, n, ordinary["id"])
+    assert places["session"] == ordinary["id"]
+    listed = places["places"]
+    assert valid_first_best_first(listed)
+    here = ordinary["runs"][0]
+    assert all((p["slot"], p["room"]) != (here["slot"], here["room"]) for p in listed)
+    assert all(bool(p["reasons"]) != p["valid"] for p in listed)
+    assert any(p["swap_with"] for p in listed) and any(p["swap_with"] is None for p in listed)
+    best = next(p for p in listed if p["valid"])
+    response = fac.post(best["apply"]["url"], data=best["apply"]["fields"], follow_redirects=True)
+    assert "Saved." in response.get_data(as_text=True)
+    after = version_json(fac, slug, n)
+    assert {k: after["figures"][k] for k in FIGURES} == shifted(before["figures"], best["delta"])
+    moved = next(s for s in after["sessions"] if s["id"] == ordinary["id"])
+    assert (moved["runs"][0]["slot"], moved["runs"][0]["room"]) == (best["slot"], best["room"])
+    # The draft's own figures (its page) changed by the same amount.
+    db.session.expire_all()
+    page = fac.get(f"/{slug}/facilitate/versions/{n}").get_data(as_text=True)
+    assert f"{after['figures']['attendable']} / {after['figures']['votes']}" in page
+
+
+def test_a_place_that_breaks_a_rule_is_listed_with_the_reason_in_words_and_refused(fac, demo):
+    version = generate(demo).version
+    needy = next(p for p in accepted(demo) if "projector" in p.needs
+                 and any(a.proposal_id == p.id for a in version.assignments))
+    bare = db.session.scalar(db.select(Room).where(Room.name == "Jacaranda room"))
+    listed = places_json(fac, demo.slug, version.number, needy.id)["places"]
+    there = [p for p in listed if p["room"] == bare.id]
+    assert there and not any(p["valid"] for p in there)
+    assert all(f"'{needy.title}' needs projector, which Jacaranda room does not have." in p["reasons"]
+               for p in there if p["swap_with"] is None)
+    before = version_json(fac, demo.slug, version.number)
+    refused = fac.post(there[0]["apply"]["url"], data=there[0]["apply"]["fields"], follow_redirects=True)
+    assert "Refused:" in html.unescape(refused.get_data(as_text=True))
+    assert version_json(fac, demo.slug, version.number) == before
+
+
+def random_edits_keep_their_promise(client, slug, n, rounds, seed=19):
+    """Apply random places (moves and swaps, some breaking a rule); after each, the figures of the
+    version are those before plus the place's delta, or unchanged when the checker refused it."""
+    rng = random.Random(seed)
+    seen = {"move": 0, "swap": 0, "refused": 0, "changed": 0}
+    for _ in range(rounds):
+        before = version_json(client, slug, n)
+        session = rng.choice([s for s in before["sessions"] if s["runs"]])
+        listed = places_json(client, slug, n, session["id"])["places"]
+        assert valid_first_best_first(listed)
+        pool = [p for p in listed if p["valid"] == (rng.random() < 0.8)] or listed
+        place = rng.choice(pool)
+        client.post(place["apply"]["url"], data=place["apply"]["fields"])
+        after = version_json(client, slug, n)
+        got = {k: after["figures"][k] for k in FIGURES}
+        if place["valid"]:
+            assert got == shifted(before["figures"], place["delta"]), place
+            assert after["figures"]["unscheduled"] == before["figures"]["unscheduled"]
+            seen["swap" if place["swap_with"] else "move"] += 1
+            seen["changed"] += got != {k: before["figures"][k] for k in FIGURES}
+        else:
+            assert after == before, place
+            seen["refused"] += 1
+    return seen
+
+
+def test_predicted_equals_actual_on_random_moves_and_swaps_sqlite(fac, demo):
+    version = generate(demo).version
+    seen = random_edits_keep_their_promise(fac, demo.slug, version.number, 30)
+    assert seen["move"] and seen["swap"] and seen["refused"] and seen["changed"] >= 5, seen
+
+
+@pytest.mark.slow
+def test_predicted_equals_actual_on_random_moves_and_swaps_postgresql(tmp_path, monkeypatch, postgres_database):
+    need(postgres_ready(), "no PostgreSQL server at 127.0.0.1:5432")
+    from .conftest import LIGHT_SOLVER, FreshContextClient
+
+    monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": postgres_database, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "SESSION_COOKIE_SECURE": False, "BASE_URL": "http://agenda.test",
+                      "SOLVER_WORK_PER_SECOND": LIGHT_SOLVER})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        try:
+            upgrade()
+            demo = load_demo(PASSWORD)
+            version = generate(demo).version
+            client = app.test_client()
+            login(client, "facilitator@example.org", PASSWORD)
+            seen = random_edits_keep_their_promise(client, demo.slug, version.number, 20, seed=7)
+            assert seen["move"] and seen["swap"] and seen["changed"] >= 3, seen
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_places_page_works_without_javascript_in_the_readers_language(fac, demo):
+    version = generate(demo).version
+    page = fac.get(f"/{demo.slug}/facilitate/versions/{version.number}").get_data(as_text=True)
+    pid = next(a.proposal_id for a in version.assignments)
+    link = f"/{demo.slug}/facilitate/versions/{version.number}/sessions/{pid}/places"
+    assert f'href="{link}"' in page
+    for lang, words in (("es", "¿Dónde más podría ir"), ("fr", "Où d’autre pourrait aller")):
+        text = html.unescape(fac.get(link, headers={"Accept-Language": lang}).get_data(as_text=True))
+        assert words in text, lang
+        assert "<script" not in text.split("</head>")[1] or "nonce" not in text
+    text = fac.get(link).get_data(as_text=True)
+    assert 'name="confirmed" value="1"' in text and "Apply" in text and "Why not" in text
+    # A place applied through the page's own form (as a browser without JavaScript posts it).
+    listed = places_json(fac, demo.slug, version.number, pid)["places"]
+    best = next(p for p in listed if p["valid"])
+    response = fac.post(best["apply"]["url"], data={**best["apply"]["fields"], "confirmed": "1"})
+    assert response.status_code == 302
+
+
+def test_only_facilitators_see_places_and_a_published_version_is_read_only(app, fac, demo):
+    version = generate(demo).version
+    from agenda.services import schedule as svc
+
+    svc.publish_version(version, notify=False)
+    pid = version.assignments[0].proposal_id
+    paths = [f"/{demo.slug}/facilitate/versions/{version.number}.json",
+             f"/{demo.slug}/facilitate/versions/{version.number}/sessions/{pid}/places.json",
+             f"/{demo.slug}/facilitate/versions/{version.number}/sessions/{pid}/places"]
+    participant = app.test_client()
+    login(participant, "participant@example.org", PASSWORD)
+    for path in paths:
+        assert participant.get(path).status_code in (403, 404)
+        assert app.test_client().get(path).status_code in (302, 404)
+    listed = places_json(fac, demo.slug, version.number, pid)
+    assert listed["places"] and all(p["apply"] is None for p in listed["places"])
+    assert version_json(fac, demo.slug, version.number)["state"] == "published"
+    declined = db.session.scalar(db.select(Proposal).where(Proposal.event_id == demo.id,
+                                                           Proposal.status != "accepted").limit(1))
+    assert fac.get(f"/{demo.slug}/facilitate/versions/{version.number}/sessions/{declined.id}/places.json"
+                   ).status_code == 404
+    assert fac.get(f"/{demo.slug}/facilitate/versions/99/sessions/{pid}/places").status_code == 404
