@@ -163,7 +163,6 @@ def test_the_places_page_works_without_javascript_in_the_readers_language(fac, d
     for lang, words in (("es", "¿Dónde más podría ir"), ("fr", "Où d’autre pourrait aller")):
         text = html.unescape(fac.get(link, headers={"Accept-Language": lang}).get_data(as_text=True))
         assert words in text, lang
-        assert "<script" not in text.split("</head>")[1] or "nonce" not in text
     text = fac.get(link).get_data(as_text=True)
     assert 'name="confirmed" value="1"' in text and "Apply" in text and "Why not" in text
     # A place applied through the page's own form (as a browser without JavaScript posts it).
