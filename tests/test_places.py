@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from agenda import create_app
 from agenda.demo import load_demo
 from agenda.extensions import db
-from agenda.models import Proposal, Room
+from agenda.models import Proposal, Room, Slot
 
 from .conftest import generate, login, need, postgres_ready
 
@@ -194,3 +194,62 @@ def test_only_facilitators_see_places_and_a_published_version_is_read_only(app, 
     assert fac.get(f"/{demo.slug}/facilitate/versions/{version.number}/sessions/{declined.id}/places.json"
                    ).status_code == 404
     assert fac.get(f"/{demo.slug}/facilitate/versions/99/sessions/{pid}/places").status_code == 404
+
+
+def after_cell(page: str, value: int) -> bool:
+    return f'data-label="After">{value}</td>' in page
+
+
+def test_every_hand_edit_shows_its_figures_before_it_is_confirmed(fac, demo):
+    version = generate(demo).version
+    n, slug = version.number, demo.slug
+    base = f"/{slug}/facilitate/versions/{n}"
+    before = version_json(fac, slug, n)
+    ordinary = next(s for s in before["sessions"] if len(s["runs"]) == 1 and s["runs"][0]["table"] is None)
+    move = next(p for p in places_json(fac, slug, n, ordinary["id"])["places"] if p["valid"] and not p["swap_with"])
+    fields = {"proposal": ordinary["id"], "slot": move["slot"], "room": move["room"], "preview": "1"}
+    page = html.unescape(fac.post(f"{base}/move", data=fields).get_data(as_text=True))
+    assert f"Move '{ordinary['title']}' to" in page and "Confirm" in page
+    assert after_cell(page, before["figures"]["attendable"] + move["delta"]["attendable"])
+    assert version_json(fac, slug, n) == before  # nothing changes before the confirmation
+    assert fac.post(f"{base}/move", data={**fields, "confirmed": "1"}).status_code == 302
+    assert version_json(fac, slug, n)["figures"]["attendable"] == before["figures"]["attendable"] + move["delta"][
+        "attendable"]
+
+    # A swap, a pin, an unschedule: each previewed with its figures, nothing changed until confirmed.
+    now = version_json(fac, slug, n)
+    swap = next(p for p in places_json(fac, slug, n, ordinary["id"])["places"] if p["valid"] and p["swap_with"])
+    page = html.unescape(fac.post(f"{base}/swap", data={"first": ordinary["id"], "second": swap["swap_with"],
+                                                        "preview": "1"}).get_data(as_text=True))
+    assert "Swap '" in page and after_cell(page, now["figures"]["attendable"] + swap["delta"]["attendable"])
+    page = html.unescape(fac.post(f"{base}/sessions/{ordinary['id']}/pin", data={"preview": "1"}).get_data(
+        as_text=True))
+    assert f"Pin '{ordinary['title']}'?" in page and "Pinning changes no figure now" in page
+    page = html.unescape(fac.post(f"{base}/sessions/{ordinary['id']}/unschedule").get_data(as_text=True))
+    assert f"Unschedule '{ordinary['title']}'?" in page
+    assert after_cell(page, now["figures"]["unscheduled"] + 1)
+    assert version_json(fac, slug, n) == now
+    db.session.expire_all()
+    assert not any(a.pinned for a in db.session.get(type(version), version.id).assignments)
+
+
+def test_add_a_run_and_a_refused_move_are_previewed_too(fac, demo):
+    version = generate(demo).version
+    n, slug = version.number, demo.slug
+    base = f"/{slug}/facilitate/versions/{n}"
+    before = version_json(fac, slug, n)
+    pitch = next(s for s in before["sessions"] if s["runs"] and s["runs"][0]["table"] is not None)
+    hall = pitch["runs"][0]["room"]
+    used = {r["slot"] for r in pitch["runs"]}
+    slot = next(s for s in db.session.scalars(db.select(Slot).where(Slot.event_id == demo.id, Slot.kind == "open")
+                                              .order_by(Slot.start)) if s.id not in used)
+    page = html.unescape(fac.post(f"{base}/move", data={"proposal": f"{pitch['id']}:new", "slot": slot.id,
+                                                        "room": hall, "preview": "1"}).get_data(as_text=True))
+    assert f"Add a run of '{pitch['title']}'" in page
+    needy = next(p for p in accepted(demo) if "projector" in p.needs)
+    bare = db.session.scalar(db.select(Room).where(Room.name == "Jacaranda room"))
+    page = html.unescape(fac.post(f"{base}/move", data={"proposal": needy.id, "slot": slot.id, "room": bare.id,
+                                                        "preview": "1"}).get_data(as_text=True))
+    assert "The checker refuses this change:" in page and "which Jacaranda room does not have." in page
+    assert 'name="confirmed"' not in page
+    assert version_json(fac, slug, n) == before

@@ -201,6 +201,20 @@ def _edit(event, number, action):
     return redirect(url_for("facilitate.version", slug=event.slug, number=number))
 
 
+def _previewing() -> bool:
+    """The draft page's forms ask for a preview first; its confirm button (and a place's apply) does not."""
+    return request.form.get("preview") == "1" and request.form.get("confirmed") != "1"
+
+
+def _preview(event, number, edit):
+    """What a hand edit would change, with a button that confirms it (the same fields, confirmed)."""
+    version = load_version(event, {"number": number})
+    shown = places_svc.preview_edit(event, version, edit)
+    fields = {k: v for k, v in request.form.items() if k not in ("csrf_token", "preview", "confirmed")}
+    return render_template("facilitate/preview.html", event=event, version=version, preview=shown,
+                           action=request.path, fields=fields, form=EmptyForm())
+
+
 @bp.post("/versions/<int:number>/move")
 @permission("event.facilitate")
 def move(event, number):
@@ -215,6 +229,9 @@ def move(event, number):
     if not proposal.isdigit() or (from_slot and not from_slot.isdigit()) or len(form.proposal.data) > 24:
         abort(400)
     table = form.table.data or None
+    if _previewing():
+        return _preview(event, number, places_svc.Edit(
+            "move", int(proposal), slot.id, room.id, table, int(from_slot) if from_slot else None, another))
     return _edit(event, number, lambda v: svc.move_session(v, int(proposal), slot, room, table,
                                                           int(from_slot) if from_slot else None, another))
 
@@ -225,6 +242,8 @@ def swap(event, number):
     form = SwapForm()
     if not form.validate_on_submit():
         abort(400)
+    if _previewing():
+        return _preview(event, number, places_svc.Edit("swap", form.first.data, second_id=form.second.data))
     return _edit(event, number, lambda v: svc.swap_sessions(v, form.first.data, form.second.data))
 
 
@@ -241,11 +260,10 @@ def session_action(event, number, proposal_id, action):
         if item is None:
             abort(404)
         if request.form.get("confirmed") != "1":
-            return render_template("manage/confirm.html", event=event, kind="unschedule", item=item,
-                                   version=version, impact=None, form=EmptyForm(),
-                                   action=request.path,
-                                   back=url_for("facilitate.version", slug=event.slug, number=number))
+            return _preview(event, number, places_svc.Edit("unschedule", proposal_id))
         return _edit(event, number, lambda v: svc.unschedule_session(v, proposal_id))
+    if _previewing():
+        return _preview(event, number, places_svc.Edit(action, proposal_id))
     return _edit(event, number, lambda v: svc.set_pinned(v, proposal_id, action == "pin"))
 
 

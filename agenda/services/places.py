@@ -112,3 +112,109 @@ def session_places(event: Event, version: ScheduleVersion, proposal_id: int) -> 
     out.places.sort(key=lambda v: (not v.valid, -v.delta["attendable"], v.delta["overflow"],
                                    v.delta["preference_misses"], v.delta["slot_moves"]))
     return out
+
+
+# Previews: what a hand edit would change, shown before it is confirmed
+
+
+@dataclass
+class Edit:
+    """A hand edit as the forms post it (database ids)."""
+
+    kind: str  # move, swap, pin, unpin, unschedule
+    proposal_id: int
+    slot_id: int | None = None
+    room_id: int | None = None
+    table: int | None = None
+    from_slot_id: int | None = None
+    another: bool = False  # add a run
+    second_id: int | None = None  # the other session of a swap
+
+
+@dataclass
+class Preview:
+    edit: Edit
+    proposal: Proposal | None
+    other: Proposal | None
+    slot: Slot | None
+    room: Room | None
+    before: dict[str, int]
+    delta: dict[str, int]
+    lose: int = 0
+    gain: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.reasons
+
+    @property
+    def after(self) -> dict[str, int]:
+        return {k: self.before[k] + v for k, v in self.delta.items()}
+
+
+def _edit_change(edit: Edit, built, ev, version, pinned: set[str]) -> tuple[dict, list[str]]:
+    """The edit as a change of runs (as services.schedule makes it), or the reasons it is refused."""
+    from .schedule import _free_table
+
+    key = built.proposal_key.get(edit.proposal_id)
+    runs = list(ev.runs.get(key, [])) if key else []
+    if edit.kind in ("pin", "unpin"):
+        return {}, [] if runs else [_("Only a scheduled session can be pinned.")]
+    if edit.kind == "unschedule":
+        return ({key: []} if runs else {}), []
+    if edit.kind == "swap":
+        other = built.proposal_key.get(edit.second_id)
+        if key is None or other is None or key == other or not runs or not ev.runs.get(other):
+            return {}, [_("Choose two different scheduled sessions to swap.")]
+        if len(runs) > 1 or len(ev.runs[other]) > 1:
+            return {}, [_("A session that runs more than once is moved run by run, not swapped.")]
+        if key in pinned or other in pinned:
+            return {}, [_("A pinned session cannot be swapped: unpin it first.")]
+        return {key: list(ev.runs[other]), other: runs}, []
+    if key is None:
+        return {}, [_("Only an accepted session can be placed.")]
+    if key in pinned:
+        return {}, [_("This session is pinned: unpin it before moving it.")]
+    slot_key, room_key = built.slot_key.get(edit.slot_id), built.room_key.get(edit.room_id)
+    if slot_key is None or room_key is None:
+        return {}, [_("The schedule names a session, slot or room this event does not have.")]
+    number = edit.table
+    if number is None and ev.sessions[key].at_table:
+        number = _free_table(built, scheduling.placed_of(built, version), key, slot_key, room_key)
+    origin = built.slot_key.get(edit.from_slot_id) if edit.from_slot_id else None
+    if edit.another:
+        pass
+    elif origin is not None:
+        runs = [r for r in runs if r[0] != origin]
+    elif len(runs) > 1:
+        return {}, [_("This session runs more than once: choose which run to move.")]
+    else:
+        runs = []
+    return {key: [*runs, (slot_key, room_key, number)]}, []
+
+
+def preview_edit(event: Event, version: ScheduleVersion, edit: Edit) -> Preview:
+    """What the edit would change in the version's figures, and the rules it would break, in words."""
+    built, solution = scheduling.version_problem(version)
+    ev = scheduling.evaluator(built, solution)
+    pinned = {built.proposal_key[a.proposal_id] for a in version.assignments
+              if a.pinned and a.proposal_id in built.proposal_key}
+    change, reasons = _edit_change(edit, built, ev, version, pinned)
+    before = scheduling.place_figures(built, solution)
+    out = Preview(edit, db.session.get(Proposal, edit.proposal_id),
+                  db.session.get(Proposal, edit.second_id) if edit.second_id else None,
+                  db.session.get(Slot, edit.slot_id) if edit.slot_id else None,
+                  db.session.get(Room, edit.room_id) if edit.room_id else None,
+                  {k: before[k] for k in ("attendable", "overflow", "preference_misses", "slot_moves", "unscheduled")},
+                  {"attendable": 0, "overflow": 0, "preference_misses": 0, "slot_moves": 0, "unscheduled": 0},
+                  reasons=reasons)
+    if version.status != "draft":
+        out.reasons.insert(0, _("A published version cannot be changed; edit a draft instead."))
+    if change and not reasons:
+        delta = ev.delta(change)
+        out.delta = {**delta.as_dict(), "unscheduled": delta.unscheduled}
+        out.lose, out.gain = delta.lose, delta.gain
+        out.reasons = list(dict.fromkeys(describe(scheduling.record_refs(built, v), event)
+                                         for v in ev.violations(change)))
+    return out
