@@ -12,6 +12,7 @@ from agenda.extensions import db
 from agenda.models import Proposal, Room, Slot
 
 from .conftest import generate, login, need, postgres_ready
+from .test_browser import site  # noqa: F401 (the browser tests' served demo)
 
 PASSWORD = "demo password 123"
 FIGURES = ("attendable", "overflow", "preference_misses", "slot_moves")
@@ -253,3 +254,108 @@ def test_add_a_run_and_a_refused_move_are_previewed_too(fac, demo):
     assert "The checker refuses this change:" in page and "which Jacaranda room does not have." in page
     assert 'name="confirmed"' not in page
     assert version_json(fac, slug, n) == before
+
+
+def test_pick_then_move_here_works_from_the_keyboard_without_javascript(fac, demo):
+    version = generate(demo).version
+    n, slug = version.number, demo.slug
+    base = f"/{slug}/facilitate/versions/{n}"
+    before = version_json(fac, slug, n)
+    ordinary = next(s for s in before["sessions"] if len(s["runs"]) == 1 and s["runs"][0]["table"] is None)
+    run = ordinary["runs"][0]
+    grid = html.unescape(fac.get(base).get_data(as_text=True))
+    pick = f"{base}?pick={ordinary['id']}:{run['slot']}#cell-{run['slot']}-{run['room']}"
+    assert f'href="{pick}"' in grid and 'src="/static/grid.js"' in grid and "<script>" not in grid
+    page = html.unescape(fac.get(f"{base}?pick={ordinary['id']}:{run['slot']}").get_data(as_text=True))
+    assert f"Moving '{ordinary['title']}'" in page and "Move here" in page and "Not possible here" in page
+    best = next(p for p in places_json(fac, slug, n, ordinary["id"])["places"] if p["valid"])
+    assert f"{'+' if best['delta']['attendable'] > 0 else ''}{best['delta']['attendable']} votes people can attend" \
+        in page.replace("\u2212", "-")
+    # The button of a cell posts a preview; its confirm button applies the place.
+    preview = fac.post(best["apply"]["url"], data={**best["apply"]["fields"], "preview": "1"})
+    assert "Confirm" in preview.get_data(as_text=True) and version_json(fac, slug, n) == before
+    fac.post(best["apply"]["url"], data={**best["apply"]["fields"], "confirmed": "1"})
+    after = version_json(fac, slug, n)
+    assert {k: after["figures"][k] for k in FIGURES} == shifted(before["figures"], best["delta"])
+    # Published versions and bad picks show the plain grid.
+    assert fac.get(f"{base}?pick=abc").status_code == 200
+    assert fac.get(f"{base}?pick=99999999999999999999").status_code == 200
+
+
+def _signed(n: int) -> str:
+    return f"+{n}" if n > 0 else f"\u2212{-n}" if n < 0 else "0"
+
+
+@pytest.mark.slow
+def test_drag_and_drop_and_the_keyboard_path_in_chromium(site):  # noqa: F811 (the imported fixture)
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import CHROMIUM, FLAGS
+    from .test_browser import login as browser_login
+
+    base = site
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            problems = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            browser_login(page, base, "facilitator@example.org")
+            page.goto(f"{base}/campaigncon-2017/facilitate/")
+            page.fill("#time_limit", "3")
+            page.click("text=Generate schedule")
+            page.wait_for_selector("text=Review version", timeout=60_000)
+            page.click("text=Review version")
+            page.wait_for_url(re.compile(r".*/versions/\d+$"))
+            version_url = page.url.split("?")[0].split("#")[0]
+            n = int(version_url.rsplit("/", 1)[1])
+            json_url = f"{base}/campaigncon-2017/facilitate/versions/{n}.json"
+            before = page.request.get(json_url).json()
+
+            # Drag a session (not at a table) to the best free cell: the cell shows the change, the drop
+            # asks to confirm, the confirmation applies it.
+            source = page.locator("td[data-slot] > .grid-session[data-places]").first
+            pid = int(source.get_attribute("data-proposal"))
+            places = page.request.get(base + source.get_attribute("data-places")).json()["places"]
+            best = next(p for p in places if p["valid"] and p["swap_with"] is None)
+            target = page.locator(f"#cell-{best['slot']}-{best['room']}")
+            badge = target.locator(".drop-delta")
+            source.scroll_into_view_if_needed()
+            source.hover()
+            page.mouse.down()
+            box = target.bounding_box()
+            for i in range(200):  # dragover fires as the mouse moves; the places load meanwhile
+                page.mouse.move(box["x"] + 5 + i % 7, box["y"] + 5 + i % 5)
+                if badge.count() and badge.inner_text():
+                    break
+            assert badge.inner_text() == f"{_signed(best['delta']['attendable'])} votes people can attend"
+            page.mouse.up()
+            page.wait_for_url(re.compile(r".*/move$"))
+            assert "Move '" in page.content() and page.request.get(json_url).json() == before
+            page.click("button:has-text('Confirm')")
+            page.wait_for_url(re.compile(r".*/versions/\d+$"))
+            assert "Saved." in page.content()
+            after = page.request.get(json_url).json()
+            assert {k: after["figures"][k] for k in FIGURES} == shifted(before["figures"], best["delta"])
+            moved = next(s for s in after["sessions"] if s["id"] == pid)
+            assert (moved["runs"][0]["slot"], moved["runs"][0]["room"]) == (best["slot"], best["room"])
+
+            # Without a mouse: pick a session, "Move here" in a cell, confirm; all from the keyboard.
+            page.goto(version_url)
+            pick = page.locator("td[data-slot] > a.pick").first
+            pick.focus()
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(r".*\?pick=.*"))
+            assert "Moving '" in page.content()
+            page.locator("form.move-here button").first.focus()
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(r".*/(move|swap)$"))
+            page.locator("button:has-text('Confirm')").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(r".*/versions/\d+$"))
+            assert "Saved." in page.content()
+            assert problems == []  # the CSP blocked nothing
+        finally:
+            browser.close()

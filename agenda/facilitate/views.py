@@ -139,8 +139,17 @@ def version(event, number):
     single = [it for it in scheduled if len(it.runs) <= 1]
     swap_form.first.choices = swap_form.second.choices = [
         SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
+    picked = _picked(event, version)
     return render_template("facilitate/version.html", event=event, review=review, version=version,
-                           move_form=move_form, swap_form=swap_form, form=EmptyForm())
+                           move_form=move_form, swap_form=swap_form, form=EmptyForm(), picked=picked)
+
+
+def _picked(event, version):
+    """?pick=<proposal id>[:<slot id of the run>]: the grid offers "move here" in every cell."""
+    proposal, _sep, run = request.args.get("pick", "").partition(":")
+    if version.status != "draft" or not proposal.isdigit() or (run and not run.isdigit()) or len(proposal + run) > 18:
+        return None
+    return places_svc.pick(event, version, int(proposal), int(run) if run else None)
 
 
 @bp.get("/versions/<int:number>.json")

@@ -218,3 +218,17 @@ def preview_edit(event: Event, version: ScheduleVersion, edit: Edit) -> Preview:
         out.reasons = list(dict.fromkeys(describe(scheduling.record_refs(built, v), event)
                                          for v in ev.violations(change)))
     return out
+
+
+def pick(event: Event, version: ScheduleVersion, proposal_id: int, from_slot_id: int | None = None
+         ) -> tuple[SessionPlaces, dict[tuple[int, int], PlaceView]] | None:
+    """The grid's "move here" mode: for the picked session (or run), the best place of each cell."""
+    found = session_places(event, version, proposal_id)
+    if found is None:
+        return None
+    cells: dict[tuple[int, int], PlaceView] = {}
+    for p in found.places:  # best first: the first place of a cell is its best
+        if from_slot_id and p.from_slot is not None and p.from_slot.id != from_slot_id:
+            continue
+        cells.setdefault((p.slot.id, p.room.id), p)
+    return found, cells
