@@ -359,3 +359,46 @@ def test_drag_and_drop_and_the_keyboard_path_in_chromium(site):  # noqa: F811 (t
             assert problems == []  # the CSP blocked nothing
         finally:
             browser.close()
+
+
+def test_improve_the_rest_keeps_the_sessions_placed_by_hand(fac, demo):
+    from agenda.services import schedule as svc
+
+    version = generate(demo).version
+    n, slug = version.number, demo.slug
+    before = version_json(fac, slug, n)
+    singles = [s for s in before["sessions"] if len(s["runs"]) == 1 and s["runs"][0]["table"] is None]
+    placed_by_hand = {}
+    for session in singles[:6]:
+        listed = places_json(fac, slug, n, session["id"])["places"]
+        move = next((p for p in listed if p["valid"] and p["swap_with"] is None), None)
+        if move:
+            fac.post(move["apply"]["url"], data=move["apply"]["fields"])
+            placed_by_hand[session["id"]] = (move["slot"], move["room"])
+        if len(placed_by_hand) == 2:
+            break
+    assert len(placed_by_hand) == 2
+    page = html.unescape(fac.get(f"/{slug}/facilitate/versions/{n}").get_data(as_text=True))
+    assert "2 sessions placed by hand since the last solve:" in page
+    response = fac.post(f"/{slug}/facilitate/versions/{n}/improve", data={"time_limit": "2"})
+    assert response.status_code == 302 and "/runs/" in response.headers["Location"]
+    assert svc.claim_next_run() is not None
+    db.session.expire_all()
+    from agenda.models import SolveRun
+
+    run = db.session.scalars(db.select(SolveRun).order_by(SolveRun.id.desc())).first()
+    improved = svc.execute_run(run.id).version
+    assert improved.number == n + 1
+    now = version_json(fac, slug, improved.number)
+    for pid, where in placed_by_hand.items():
+        runs = next(s for s in now["sessions"] if s["id"] == pid)["runs"]
+        assert [(r["slot"], r["room"]) for r in runs] == [where]
+    # Held, not merely left alone: the solver was not free to move them.
+    assert all(a.pinned for a in improved.assignments if a.proposal_id in placed_by_hand)
+    assert improved.hand_placed == []  # a new solve: nothing placed by hand in it yet
+    # Only the newest draft can be improved, and a bad time limit is refused with a message.
+    refused = fac.post(f"/{slug}/facilitate/versions/{n}/improve", data={"time_limit": "2"}, follow_redirects=True)
+    assert "Only the newest draft can be improved." in refused.get_data(as_text=True)
+    bad = fac.post(f"/{slug}/facilitate/versions/{improved.number}/improve", data={"time_limit": "0"},
+                   follow_redirects=True)
+    assert "Give 1 to 600 seconds." in bad.get_data(as_text=True)

@@ -17,7 +17,7 @@ from ..services import ServiceError
 from ..services import places as places_svc
 from ..services import schedule as svc
 from ..services.review import review_version
-from .forms import GenerateForm, MoveForm, SwapForm
+from .forms import GenerateForm, ImproveForm, MoveForm, SwapForm
 
 bp = Blueprint("facilitate", __name__, url_prefix="/<slug>/facilitate")
 
@@ -141,7 +141,8 @@ def version(event, number):
         SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
     picked = _picked(event, version)
     return render_template("facilitate/version.html", event=event, review=review, version=version,
-                           move_form=move_form, swap_form=swap_form, form=EmptyForm(), picked=picked)
+                           move_form=move_form, swap_form=swap_form, form=EmptyForm(), picked=picked,
+                           improve_form=ImproveForm(), hand_placed=places_svc.hand_placed(version))
 
 
 def _picked(event, version):
@@ -274,6 +275,24 @@ def session_action(event, number, proposal_id, action):
     if _previewing():
         return _preview(event, number, places_svc.Edit(action, proposal_id))
     return _edit(event, number, lambda v: svc.set_pinned(v, proposal_id, action == "pin"))
+
+
+@bp.post("/versions/<int:number>/improve")
+@permission("event.facilitate")
+def improve(event, number):
+    """Improve the rest: a new run that keeps the sessions placed by hand where they are."""
+    version = load_version(event, {"number": number})
+    form = ImproveForm()
+    if form.validate_on_submit():
+        try:
+            run = places_svc.improve_rest(event, version, form.time_limit.data)
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            return redirect(url_for("facilitate.run", slug=event.slug, run_id=run.id))
+    else:
+        flash(_("Give 1 to 600 seconds."), "error")
+    return redirect(url_for("facilitate.version", slug=event.slug, number=number))
 
 
 @bp.post("/versions/<int:number>/publish")

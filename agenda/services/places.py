@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import scheduling
+from ..db_tx import transaction
 from ..extensions import db
 from ..models import Event, Proposal, Room, ScheduleVersion, Slot
 from ..reasons import describe
@@ -232,3 +233,44 @@ def pick(event: Event, version: ScheduleVersion, proposal_id: int, from_slot_id:
             continue
         cells.setdefault((p.slot.id, p.room.id), p)
     return found, cells
+
+
+# Improve the rest: solve again around the sessions placed by hand
+
+
+def improve_rest(event: Event, version: ScheduleVersion, time_limit: int):
+    """Start a run that keeps every session placed by hand in this draft where it is: they are
+    pinned (a session that runs more than once cannot be, and is not held). Returns the run."""
+    from . import ServiceError
+    from . import schedule as svc
+
+    newest = scheduling.newest_version(event)
+    if version.status != "draft" or newest is None or newest.id != version.id:
+        raise ServiceError(_("Only the newest draft can be improved."))
+    if svc.active_run(event) is not None:
+        raise ServiceError(_("A schedule is already being generated for this event."))
+    version_id, hand = version.id, set(version.hand_placed or ())
+    runs = [a for a in version.assignments if a.proposal_id in hand]
+    single = {pid for pid in hand if sum(a.proposal_id == pid for a in runs) == 1}
+    newly = [a.id for a in runs if a.proposal_id in single and not a.pinned]
+    with transaction():
+        for a in db.session.get(ScheduleVersion, version_id).assignments:
+            if a.id in newly:
+                a.pinned = True
+    now_slot = db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
+    try:
+        return svc.start_run(event, time_limit, now_slot)
+    except ServiceError:
+        with transaction():  # nothing started: the pins go as they came
+            for a in db.session.get(ScheduleVersion, version_id).assignments:
+                if a.id in newly:
+                    a.pinned = False
+        raise
+
+
+def hand_placed(version: ScheduleVersion) -> list[Proposal]:
+    """The sessions placed by hand since the solve, by title."""
+    ids = list(version.hand_placed or ())
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Proposal).where(Proposal.id.in_(ids)).order_by(Proposal.title)))
