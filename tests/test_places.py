@@ -402,3 +402,33 @@ def test_improve_the_rest_keeps_the_sessions_placed_by_hand(fac, demo):
     bad = fac.post(f"/{slug}/facilitate/versions/{improved.number}/improve", data={"time_limit": "0"},
                    follow_redirects=True)
     assert "Give 1 to 600 seconds." in bad.get_data(as_text=True)
+
+
+def test_two_versions_compare_side_by_side(fac, demo):
+    first = generate(demo).version
+    slug = demo.slug
+    session = next(s for s in version_json(fac, slug, first.number)["sessions"]
+                   if len(s["runs"]) == 1 and s["runs"][0]["table"] is None)
+    from agenda.services import schedule as svc
+
+    second = generate(demo).version  # a copy of the first to edit
+    was = (session["runs"][0]["slot"], session["runs"][0]["room"])
+    move = next(p for p in places_json(fac, slug, second.number, session["id"])["places"]
+                if p["valid"] and p["swap_with"] is None and (p["slot"], p["room"]) != was)
+    fac.post(move["apply"]["url"], data=move["apply"]["fields"])
+    svc.unschedule_session(db.session.get(type(second), second.id), next(
+        s["id"] for s in version_json(fac, slug, second.number)["sessions"] if s["runs"] and s["id"] != session["id"]))
+    a, b = version_json(fac, slug, first.number), version_json(fac, slug, second.number)
+    page = html.unescape(fac.get(f"/{slug}/facilitate/compare?first={first.number}&second={second.number}")
+                         .get_data(as_text=True))
+    assert f"Version {first.number}" in page and f"Version {second.number}" in page
+    assert f'data-label="Version {first.number}">{a["figures"]["attendable"]}<' in page
+    assert f'data-label="Version {second.number}">{b["figures"]["attendable"]}<' in page
+    assert f"Moved: {session['title']}" in page and "Dropped: " in page and "People affected" in page
+    assert "people are affected." in page
+    index = fac.get(f"/{slug}/facilitate/").get_data(as_text=True)
+    assert f'href="/{slug}/facilitate/compare"' in index
+    # Bad choices get a message, never an error page.
+    bad = html.unescape(fac.get(f"/{slug}/facilitate/compare?first=1&second=99").get_data(as_text=True))
+    assert "Choose two versions of this event." in bad
+    assert fac.get(f"/{slug}/facilitate/compare?first=x").status_code == 200

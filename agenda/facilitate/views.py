@@ -187,6 +187,26 @@ def places(event, number, proposal_id):
     return render_template("facilitate/places.html", event=event, found=found, version=found.version)
 
 
+@bp.get("/compare")
+@permission("event.facilitate")
+def compare(event):
+    """Two versions side by side: ?first=<n>&second=<m> (by default the two newest)."""
+    numbers = list(db.session.scalars(select(ScheduleVersion.number).where(ScheduleVersion.event_id == event.id)
+                                      .order_by(ScheduleVersion.number.desc())))
+    first, second = request.args.get("first", ""), request.args.get("second", "")
+    if not (first.isdigit() and second.isdigit()):
+        first, second = (numbers[1], numbers[0]) if len(numbers) > 1 else (0, 0)
+    chosen = [int(first), int(second)]
+    error = None
+    if not all(n in numbers for n in chosen):
+        error = _("Choose two versions of this event.") if len(numbers) > 1 else _(
+            "There is only one version so far: generate another to compare them.")
+    result = None if error else places_svc.compare(
+        event, load_version(event, {"number": chosen[0]}), load_version(event, {"number": chosen[1]}))
+    return render_template("facilitate/compare.html", event=event, numbers=numbers, chosen=chosen, error=error,
+                           result=result)
+
+
 @bp.get("/versions/<int:number>/tables")
 @permission("event.facilitate")
 def table_plan(event, number):

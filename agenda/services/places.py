@@ -274,3 +274,43 @@ def hand_placed(version: ScheduleVersion) -> list[Proposal]:
     if not ids:
         return []
     return list(db.session.scalars(select(Proposal).where(Proposal.id.in_(ids)).order_by(Proposal.title)))
+
+
+# Two versions side by side
+
+
+@dataclass
+class Comparison:
+    first: ScheduleVersion
+    second: ScheduleVersion
+    figures: tuple[dict, dict]
+    diff: object  # review.Diff: moved (before, after), new, removed
+    frame: object  # the second version's frame (the words for times)
+    first_frame: object
+    people: dict[int, int]  # proposal id → people affected (its voters and facilitators)
+    affected: int  # distinct people affected by any difference
+
+
+def compare(event: Event, first: ScheduleVersion, second: ScheduleVersion) -> Comparison:
+    """The figures of two versions (scored afresh) and the sessions that differ, moved, added or
+    dropped, each with how many people it affects."""
+    from ..models import Facilitation, Vote
+    from .frames import frame_of, items_of
+    from .review import diff
+
+    def scored(version):
+        built, solution = scheduling.version_problem(version)
+        return scheduling.place_figures(built, solution)
+
+    first_frame, frame = frame_of(first, event), frame_of(second, event)
+    changes = diff(items_of(second, frame), items_of(first, first_frame))
+    ids = {b.proposal.id for b, _a in changes.moved} | {it.proposal.id for it in changes.new + changes.removed}
+    people: dict[int, set[int]] = {pid: set() for pid in ids}
+    if ids:
+        for user_id, pid in db.session.execute(select(Vote.user_id, Vote.proposal_id).where(Vote.proposal_id.in_(ids))):
+            people[pid].add(user_id)
+        for user_id, pid in db.session.execute(select(Facilitation.user_id, Facilitation.proposal_id).where(
+                Facilitation.proposal_id.in_(ids), Facilitation.state == "accepted")):
+            people[pid].add(user_id)
+    return Comparison(first, second, (scored(first), scored(second)), changes, frame, first_frame,
+                      {pid: len(users) for pid, users in people.items()}, len(set().union(*people.values())))
