@@ -432,3 +432,21 @@ def test_two_versions_compare_side_by_side(fac, demo):
     bad = html.unescape(fac.get(f"/{slug}/facilitate/compare?first=1&second=99").get_data(as_text=True))
     assert "Choose two versions of this event." in bad
     assert fac.get(f"/{slug}/facilitate/compare?first=x").status_code == 200
+
+
+def test_why_here_names_the_best_other_place_and_its_cost(fac, demo):
+    version = generate(demo).version
+    slug, n = demo.slug, version.number
+    draft = fac.get(f"/{slug}/facilitate/versions/{n}").get_data(as_text=True)
+    session = next(s for s in version_json(fac, slug, n)["sessions"] if s["runs"])
+    assert f'/versions/{n}/sessions/{session["id"]}/places#why">Why here?</a>' in draft
+    page = html.unescape(fac.get(f"/{slug}/facilitate/versions/{n}/sessions/{session['id']}/places")
+                         .get_data(as_text=True))
+    best = next(p for p in places_json(fac, slug, n, session["id"])["places"] if p["valid"])
+    room = db.session.get(Room, best["room"]).name
+    assert "Why here?" in page and "The best other place is " in page and f" in {room}" in page
+    why = page.split('id="why"')[1].split("</section>")[0]
+    loss = -best["delta"]["attendable"]
+    if loss > 0:
+        assert f"Here, {loss} more vote{'s' if loss > 1 else ''} can be attended." in why
+    assert f'data-label="Votes people can attend">{_signed(best["delta"]["attendable"])}<' in why

@@ -50,6 +50,11 @@ class SessionPlaces:
     def editable(self) -> bool:
         return self.version.status == "draft"
 
+    @property
+    def best_other(self) -> PlaceView | None:
+        """Why here: the best valid place elsewhere (what it would cost says why this one is kept)."""
+        return next((p for p in self.places if p.valid), None)
+
 
 def version_data(version: ScheduleVersion) -> dict:
     """A version's figures (scored afresh, as the places are) and its sessions' runs, by database id."""
