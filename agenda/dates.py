@@ -7,6 +7,7 @@ come out right; no strftime in templates or exports.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, tzinfo
 
@@ -34,6 +35,7 @@ def _locale() -> Locale:
         return Locale("en")
 
 
+@functools.lru_cache(maxsize=512)  # babel's skeleton matching is slow, and the answer never changes
 def _pattern(skeleton: str, locale: Locale) -> str:
     full = skeleton.endswith("+")
     skeleton = skeleton.rstrip("+")

@@ -115,6 +115,9 @@ class Evaluator:
                 self.touched[sid].add(i)
         self._values: dict[tuple, int] = {}
         self._base_spans: dict[str, tuple[tuple[int, int], ...]] = {}
+        self._persons: dict[int, tuple] = {}
+        self._aggregates: dict[tuple, tuple] = {}
+        self._base_values: dict[int, int] = {}
         self._base_violations = find_violations(problem, solution)
 
     # Scoring
@@ -133,25 +136,77 @@ class Evaluator:
             spans = self._base_spans[sid] = self._spans(sid, self.runs.get(sid, ()))
         return spans
 
+    def _free(self, spans, blocked) -> tuple[int, int] | None:
+        first, last = spans[0]
+        if first in blocked or (last != first and any(j in blocked for j in range(first + 1, last + 1))):
+            return None
+        return last, first
+
+    def _person(self, p: int) -> tuple[set[int], dict[str, tuple[int, int]] | None]:
+        """A person's busy slots, and the (last, first) of each voted session they could attend,
+        when every one runs once (None otherwise: the checker's general count then)."""
+        base = self._persons.get(p)
+        if base is None:
+            counted, _counted_set, own, unavailable = self.people[p]
+            blocked = set(unavailable)
+            for sid in own:
+                for first, last in self._base(sid):
+                    blocked.update(range(first, last + 1))
+            entries: dict[str, tuple[int, int]] | None = {}
+            for sid in counted:
+                sp = self._base(sid)
+                if len(sp) > 1:
+                    entries = None
+                    break
+                if sp:
+                    free = self._free(sp, blocked)
+                    if free is not None:
+                        entries[sid] = free
+            base = self._persons[p] = (blocked, entries)
+        return base
+
+    @staticmethod
+    def _greedy(intervals) -> int:
+        value, free_from = 0, -1
+        for last, first in sorted(intervals):
+            if first > free_from:
+                value += 1
+                free_from = last
+        return value
+
     def _value(self, p: int, seen: tuple) -> int:
         """What check.attendable_for gives this person when the sessions in `seen` ((id, spans)
         pairs, those of the change that this person votes for or runs) take those spans."""
         key = (p, seen)
         value = self._values.get(key)
-        if value is None:
-            counted, _counted_set, own, unavailable = self.people[p]
-            over = dict(seen)
-            spans: dict[str, list[tuple[int, int]]] = {}
+        if value is not None:
+            return value
+        counted, _counted_set, own, unavailable = self.people[p]
+        over = dict(seen)
+        blocked, entries = self._person(p)
+        if entries is not None and not any(sid in own or len(sp) > 1 for sid, sp in seen):
+            # The usual case, inline: the checker's interval count with the moved sessions replaced.
+            items = dict(entries)
+            for sid, sp in seen:
+                items.pop(sid, None)
+                if sp:
+                    free = self._free(sp, blocked)
+                    if free is not None:
+                        items[sid] = free
+            value = self._greedy(items.values())
+        else:  # runs of one's own session move, or a voted session runs more than once: the checker's count
+            if any(sid in own for sid in over):
+                blocked = set(unavailable)
+                for sid in own:
+                    for first, last in (over[sid] if sid in over else self._base(sid)):
+                        blocked.update(range(first, last + 1))
+            spans = {}
             for sid in counted:
                 sp = over[sid] if sid in over else self._base(sid)
                 if sp:
                     spans[sid] = list(sp)
-            blocked = set(unavailable)
-            for sid in own:
-                for first, last in (over[sid] if sid in over else self._base(sid)):
-                    blocked.update(range(first, last + 1))
             value = attendable_for(spans, counted, own, blocked)
-            self._values[key] = value
+        self._values[key] = value
         return value
 
     def _session_terms(self, sid: str, runs) -> tuple[int, int, int, int, int]:
@@ -170,18 +225,52 @@ class Evaluator:
             moves = sum(1 for slot, _, _ in runs if self.slot_ix[slot] >= self.now and slot not in at)
         return overflow, miss, moves, 0, 0
 
+    def _base_value(self, p: int) -> int:
+        value = self._base_values.get(p)
+        if value is None:
+            value = self._base_values[p] = self._value(p, ())
+        return value
+
+    def _alone(self, sid: str, spans: tuple) -> tuple[int, int, int, dict[int, int]]:
+        """(change in attendable votes, people who lose, people who gain, person → change) when only
+        this session takes these spans: shared by every place that moves it there."""
+        key = (sid, spans)
+        out = self._aggregates.get(key)
+        if out is None:
+            per = {}
+            for p in self.touched.get(sid, ()):
+                d = self._value(p, ((sid, spans),)) - self._base_value(p)
+                if d:
+                    per[p] = d
+            out = (sum(per.values()), sum(1 for d in per.values() if d < 0), sum(1 for d in per.values() if d > 0),
+                   per)
+            self._aggregates[key] = out
+        return out
+
     def delta(self, change: Change) -> Delta:
         # Only sessions whose slots change can change what anyone can attend.
         moved = sorted((sid, sp) for sid, sp in ((sid, self._spans(sid, runs)) for sid, runs in change.items())
                        if sp != self._base(sid))
-        people: set[int] = set()
-        for sid, _sp in moved:
-            people |= self.touched.get(sid, set())
         attendable = lose = gain = 0
-        for p in people:
+        alone = [self._alone(sid, sp) for sid, sp in moved]
+        for total, lost, gained, _per in alone:
+            attendable += total
+            lose += lost
+            gain += gained
+        # People who see two of the moved sessions: their own count, instead of each session's.
+        both: set[int] = set()
+        for i in range(len(moved)):
+            for j in range(i + 1, len(moved)):
+                both |= self.touched.get(moved[i][0], set()) & self.touched.get(moved[j][0], set())
+        for p in both:
+            for _total, _lost, _gained, per in alone:
+                d = per.get(p, 0)
+                attendable -= d
+                lose -= d < 0
+                gain -= d > 0
             _counted, counted_set, own, _unavailable = self.people[p]
             seen = tuple(x for x in moved if x[0] in counted_set or x[0] in own)
-            d = self._value(p, seen) - self._value(p, ())
+            d = self._value(p, seen) - self._base_value(p)
             attendable += d
             lose += d < 0
             gain += d > 0
