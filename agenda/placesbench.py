@@ -77,12 +77,14 @@ def solved_draft(event, time_limit: int):
     return svc.execute_run(run.id).version
 
 
-def timings(client, slug: str, number: int, sessions: list[int]) -> list[float]:
+def timings(client, slug: str, number: int, sessions: list[int]) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of each request: the test client answers in this process, so the CPU
+    time is the request's own work, whatever else the machine is doing."""
     out = []
     for pid in sessions:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response = client.get(f"/{slug}/facilitate/versions/{number}/sessions/{pid}/places.json")
-        out.append(time.perf_counter() - started)
+        out.append((time.perf_counter() - started, time.process_time() - cpu))
         if response.status_code != 200:
             raise RuntimeError(f"places.json answered {response.status_code}")
     return out
@@ -116,15 +118,20 @@ def main() -> int:
         for (slug, (number, sessions)), (name, limit) in zip(picks.items(), (
                 ("demo (112 people, 55 sessions)", DEMO_LIMIT), ("large (2,000 people, 620 sessions)", LARGE_LIMIT)),
                 strict=True):
+            timings(client, slug, number, sessions[:1])  # warm up: templates compiled, catalogues read
             seconds = timings(client, slug, number, sessions)
-            rows.append((name, statistics.median(seconds), max(seconds), limit))
-    print("| places.json, 10 sessions | median | slowest | limit | within |")
-    print("|---|---|---|---|---|")
+            wall, cpu = [w for w, _c in seconds], [c for _w, c in seconds]
+            rows.append((name, statistics.median(wall), max(wall), statistics.median(cpu), max(cpu), limit))
+    load = os.getloadavg()[0]
+    print(f"places.json for 10 sessions of each event (load average {load:.1f} on {os.cpu_count()} cores):")
+    print()
+    print("| event | wall median | wall slowest | CPU median | CPU slowest | limit | within (wall) |")
+    print("|---|---|---|---|---|---|---|")
     ok = True
-    for name, median, slowest, limit in rows:
+    for name, median, slowest, cpu_median, cpu_slowest, limit in rows:
         ok &= slowest < limit
-        print(f"| {name} | {median * 1000:.0f} ms | {slowest * 1000:.0f} ms | {limit * 1000:.0f} ms | "
-              f"{'yes' if slowest < limit else 'NO'} |")
+        print(f"| {name} | {median * 1000:.0f} ms | {slowest * 1000:.0f} ms | {cpu_median * 1000:.0f} ms | "
+              f"{cpu_slowest * 1000:.0f} ms | {limit * 1000:.0f} ms | {'yes' if slowest < limit else 'NO'} |")
     return 0 if ok else 1
 
 
