@@ -74,11 +74,11 @@
     el.addEventListener("dragstart", (event) => {
       event.dataTransfer.effectAllowed = "move";
       event.dataTransfer.setData("text/plain", el.dataset.proposal);
-      dragged = { from: Number(el.dataset.fromSlot), places: null };
-      const mine = dragged;
-      load(el.dataset.places).then((places) => { mine.places = places; });
+      const mine = { from: Number(el.dataset.fromSlot), places: null, loading: load(el.dataset.places) };
+      dragged = mine;
+      mine.loading.then((places) => { mine.places = places; });
     });
-    el.addEventListener("dragend", () => { clear(); dragged = null; });
+    el.addEventListener("dragend", () => { clear(); });
   });
 
   grid.addEventListener("dragover", (event) => {
@@ -91,11 +91,18 @@
   });
 
   grid.addEventListener("drop", (event) => {
-    const place = placeFor(event.target);
-    if (!place) return;
+    const mine = dragged;
+    if (!mine || !event.target.closest("td[data-slot]")) return;
     event.preventDefault();
-    clear();
-    dragged = null;
-    open(place);
+    const target = event.target;
+    // The places may still be on their way: open the preview once they are here.
+    mine.loading.then((places) => {
+      mine.places = places;
+      dragged = mine;
+      const place = placeFor(target);
+      clear();
+      dragged = null;
+      if (place) open(place);
+    });
   });
 })();
