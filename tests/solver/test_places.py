@@ -1,10 +1,12 @@
 """Places and their deltas: what the evaluator predicts is what the checker finds afterwards."""
 
 import random
+from collections import defaultdict
 
 import pytest
 
 from solver import Options, Solution, find_violations, score, solve
+from solver.check import attendable_for
 from solver.generate import campaigncon, generate
 from solver.places import Evaluator, figures
 from solver.problem import Assignment
@@ -17,6 +19,28 @@ def applied(solution: Solution, change: dict) -> Solution:
     placed = {a.session for a in assignments}
     listed = tuple(dict.fromkeys([*solution.unscheduled, *change]))
     return Solution("feasible", tuple(assignments), tuple(s for s in listed if s not in placed))
+
+
+def per_person(problem, solution) -> dict[str, int]:
+    """Each person's attendable votes, counted as check.score counts them."""
+    index = {s.id: i for i, s in enumerate(problem.slots)}
+    length = {s.id: s.length for s in problem.sessions}
+    spans = defaultdict(list)
+    for a in solution.assignments:
+        spans[a.session].append((index[a.slot], index[a.slot] + length[a.session] - 1))
+    own = defaultdict(set)
+    for s in problem.sessions:
+        for f in s.facilitators:
+            own[f].add(s.id)
+    out = {}
+    for p in problem.participants:
+        mine = own.get(p.id, set())
+        blocked = {index[x] for x in p.unavailable}
+        for sid in mine:
+            for first, last in spans.get(sid, ()):
+                blocked.update(range(first, last + 1))
+        out[p.id] = attendable_for(spans, [v for v in p.votes if v not in mine], mine, blocked)
+    return out
 
 
 def _sample_places(ev, rng, n_sessions):
@@ -35,7 +59,8 @@ def test_predicted_deltas_and_verdicts_equal_the_checkers_on_random_places(probl
     assert not find_violations(problem, solution)
     ev = Evaluator(problem, solution)
     before = figures(problem, solution)
-    tried = valid = swaps = 0
+    people_before = per_person(problem, solution)
+    tried = valid = swaps = losing = gaining = 0
     kinds, moves = set(), set()
     for place in _sample_places(ev, rng, 25):
         if rng.random() > 0.25:
@@ -50,6 +75,11 @@ def test_predicted_deltas_and_verdicts_equal_the_checkers_on_random_places(probl
             "slot_moves"], place
         moves.add(d.slot_moves)
         assert after["unscheduled"] - before["unscheduled"] == d.unscheduled, place
+        people_after = per_person(problem, after_solution)
+        changes = [people_after[k] - people_before[k] for k in people_before]
+        assert (d.lose, d.gain) == (sum(c < 0 for c in changes), sum(c > 0 for c in changes)), place
+        losing += d.lose > 0
+        gaining += d.gain > 0
         full = find_violations(problem, after_solution)
         assert place.valid == (not full), (place, full)
         assert {v.rule for v in place.violations} == {v.rule for v in full}
@@ -57,7 +87,7 @@ def test_predicted_deltas_and_verdicts_equal_the_checkers_on_random_places(probl
         tried += 1
         valid += place.valid
         swaps += place.swap_with is not None
-    assert tried > 100 and valid > 20 and swaps > 20 and len(kinds) >= 2
+    assert tried > 100 and valid > 20 and swaps > 20 and len(kinds) >= 2 and losing > 10 and gaining > 10
     if problem.previous:
         assert len(moves) >= 2  # some places move a published session, some do not
 
