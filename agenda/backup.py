@@ -103,7 +103,7 @@ def export_event(event: Event) -> dict:
             select(Vote.user_id, Vote.proposal_id, Vote.created_at).where(Vote.proposal_id.in_(pids))
             .order_by(Vote.user_id, Vote.proposal_id))],
         "versions": [{**_row(v, ("number", "status", "created_at", "published_at", "source", "figures", "reasons",
-                                 "unscheduled", "now_slot_id", "frame")),
+                                 "unscheduled", "hand_placed", "now_slot_id", "frame")),
                       "assignments": [{**_row(a, ("proposal_id", "slot_id", "room_id", "table", "pinned",
                                                   "interpretation")),
                                        "bookings": [[b.slot_id, b.room_id, b.table] for b in a.bookings]}
@@ -318,6 +318,7 @@ def import_event(data: dict, slug: str | None = None) -> Event:
                 source=v["source"], figures=v["figures"],
                 reasons=[_remap_refs(r, proposals, slots, rooms, people) for r in v["reasons"]],
                 unscheduled=[proposals[x] for x in v["unscheduled"] if x in proposals],
+                hand_placed=[proposals[x] for x in v.get("hand_placed", ()) if x in proposals],
                 now_slot_id=slots.get(v["now_slot_id"]))
             db.session.add(version)
             db.session.flush()

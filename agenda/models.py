@@ -451,6 +451,9 @@ class ScheduleVersion(db.Model):
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     unscheduled: Mapped[list[int]] = mapped_column(JSON, default=list)  # proposal ids
+    # Sessions a facilitator placed by hand since the solver made the draft (proposal ids):
+    # "Improve the rest" keeps them where they are.
+    hand_placed: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
     now_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     # Frozen at publishing: the slots (times, kinds, labels) and rooms (names, capacities) as
     # they were, and the room of each plenary. Set-up changes after that never reach it.

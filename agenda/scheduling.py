@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 import solver
+from solver import places as solver_places
 
 from .enums import InvitationState, ProposalStatus
 from .extensions import db
@@ -610,3 +611,29 @@ def parse_solution(data) -> solver.Solution:
 
 def score(built: Built, solution: solver.Solution):
     return solver.score(built.problem, solution)
+
+
+# Places: what a hand edit would change (solver.places), for the facilitator's evening
+
+
+def base_of(version: ScheduleVersion) -> ScheduleVersion | None:
+    """What a version's moves are counted against: the newest version published before it."""
+    return db.session.scalar(select(ScheduleVersion).where(
+        ScheduleVersion.event_id == version.event_id, ScheduleVersion.status == "published",
+        ScheduleVersion.number < version.number).order_by(ScheduleVersion.number.desc()).limit(1))
+
+
+def version_problem(version: ScheduleVersion) -> tuple[Built, solver.Solution]:
+    """A version as the checker of a hand edit sees it: pins lifted, moves counted against `base_of`."""
+    now_slot = db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
+    built = build_problem(version.event, now_slot, pins_from=version, base=base_of(version))
+    free = unpinned(built)
+    return free, with_interpretation(free, version, candidate(free, placed_of(built, version)))
+
+
+def evaluator(built: Built, solution: solver.Solution) -> solver_places.Evaluator:
+    return solver_places.Evaluator(built.problem, solution)
+
+
+def place_figures(built: Built, solution: solver.Solution) -> dict:
+    return solver_places.figures(built.problem, solution)

@@ -40,3 +40,10 @@ class MoveForm(BaseForm):
 class SwapForm(BaseForm):
     first = SelectField(_l("Swap"), coerce=int, validate_choice=False)
     second = SelectField(_l("with"), coerce=int, validate_choice=False)
+
+
+class ImproveForm(BaseForm):
+    time_limit = IntegerField(
+        _l("Time limit (seconds)"), default=20,
+        validators=[InputRequired(), NumberRange(min=1, max=600, message=_l("Give 1 to 600 seconds."))],
+    )

@@ -14,10 +14,12 @@ from ..models import Room, ScheduleVersion, Slot, SolveRun
 from ..permissions import permission
 from ..reasons import outcome
 from ..services import ServiceError
+from ..services import places as places_svc
 from ..services import schedule as svc
 from ..services.arrival import head_counts, present_per_day
+from ..services.interpretation import language_review
 from ..services.review import review_version
-from .forms import GenerateForm, MoveForm, SwapForm
+from .forms import GenerateForm, ImproveForm, MoveForm, SwapForm
 
 bp = Blueprint("facilitate", __name__, url_prefix="/<slug>/facilitate")
 
@@ -137,12 +139,74 @@ def version(event, number):
     single = [it for it in scheduled if len(it.runs) <= 1]
     swap_form.first.choices = swap_form.second.choices = [
         SelectChoice(it.proposal.id, f"{it.proposal.title} — {when(it.start, tz, 'short_day_time')}") for it in single]
-    from ..services.interpretation import language_review
-
+    picked = _picked(event, version)
     return render_template("facilitate/version.html", event=event, review=review, version=version,
-                           move_form=move_form, swap_form=swap_form, form=EmptyForm(),
+                           move_form=move_form, swap_form=swap_form, form=EmptyForm(), picked=picked,
+                           improve_form=ImproveForm(), hand_placed=places_svc.hand_placed(version),
                            present=present_per_day(event), head_counts=head_counts(event),
                            languages=language_review(event, version, review.items))
+
+
+def _picked(event, version):
+    """?pick=<proposal id>[:<slot id of the run>]: the grid offers "move here" in every cell."""
+    proposal, _sep, run = request.args.get("pick", "").partition(":")
+    if version.status != "draft" or not proposal.isdigit() or (run and not run.isdigit()) or len(proposal + run) > 18:
+        return None
+    return places_svc.pick(event, version, int(proposal), int(run) if run else None)
+
+
+@bp.get("/versions/<int:number>.json")
+@permission("event.facilitate")
+def version_json(event, number):
+    """A version's figures and runs, for scripts and for checking what a place changed."""
+    return jsonify(places_svc.version_data(load_version(event, {"number": number})))
+
+
+def _session_places(event, number, proposal_id) -> places_svc.SessionPlaces:
+    found = places_svc.session_places(event, load_version(event, {"number": number}), proposal_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/versions/<int:number>/sessions/<int:proposal_id>/places.json")
+@permission("event.facilitate")
+def places_json(event, number, proposal_id):
+    found = _session_places(event, number, proposal_id)
+    return jsonify({"session": proposal_id, "places": [{
+        "slot": p.slot.id, "room": p.room.id, "table": p.table,
+        "swap_with": p.swap_with.id if p.swap_with else None, "from_slot": p.from_slot.id if p.from_slot else None,
+        "valid": p.valid, "reasons": p.reasons, "delta": p.delta, "people": {"lose": p.lose, "gain": p.gain},
+        "apply": {"url": url_for(p.endpoint, slug=event.slug, number=number), "fields": p.fields}
+        if found.editable else None} for p in found.places]})
+
+
+@bp.get("/versions/<int:number>/sessions/<int:proposal_id>/places")
+@permission("event.facilitate")
+def places(event, number, proposal_id):
+    """Where else could the session go: every place, with what it would change; one click applies one."""
+    found = _session_places(event, number, proposal_id)
+    return render_template("facilitate/places.html", event=event, found=found, version=found.version)
+
+
+@bp.get("/compare")
+@permission("event.facilitate")
+def compare(event):
+    """Two versions side by side: ?first=<n>&second=<m> (by default the two newest)."""
+    numbers = list(db.session.scalars(select(ScheduleVersion.number).where(ScheduleVersion.event_id == event.id)
+                                      .order_by(ScheduleVersion.number.desc())))
+    first, second = request.args.get("first", ""), request.args.get("second", "")
+    if not (first.isdigit() and second.isdigit()):
+        first, second = (numbers[1], numbers[0]) if len(numbers) > 1 else (0, 0)
+    chosen = [int(first), int(second)]
+    error = None
+    if not all(n in numbers for n in chosen):
+        error = _("Choose two versions of this event.") if len(numbers) > 1 else _(
+            "There is only one version so far: generate another to compare them.")
+    result = None if error else places_svc.compare(
+        event, load_version(event, {"number": chosen[0]}), load_version(event, {"number": chosen[1]}))
+    return render_template("facilitate/compare.html", event=event, numbers=numbers, chosen=chosen, error=error,
+                           result=result)
 
 
 @bp.get("/versions/<int:number>/tables")
@@ -169,6 +233,20 @@ def _edit(event, number, action):
     return redirect(url_for("facilitate.version", slug=event.slug, number=number))
 
 
+def _previewing() -> bool:
+    """The draft page's forms ask for a preview first; its confirm button (and a place's apply) does not."""
+    return request.form.get("preview") == "1" and request.form.get("confirmed") != "1"
+
+
+def _preview(event, number, edit):
+    """What a hand edit would change, with a button that confirms it (the same fields, confirmed)."""
+    version = load_version(event, {"number": number})
+    shown = places_svc.preview_edit(event, version, edit)
+    fields = {k: v for k, v in request.form.items() if k not in ("csrf_token", "preview", "confirmed")}
+    return render_template("facilitate/preview.html", event=event, version=version, preview=shown,
+                           action=request.path, fields=fields, form=EmptyForm())
+
+
 @bp.post("/versions/<int:number>/move")
 @permission("event.facilitate")
 def move(event, number):
@@ -183,6 +261,9 @@ def move(event, number):
     if not proposal.isdigit() or (from_slot and not from_slot.isdigit()) or len(form.proposal.data) > 24:
         abort(400)
     table = form.table.data or None
+    if _previewing():
+        return _preview(event, number, places_svc.Edit(
+            "move", int(proposal), slot.id, room.id, table, int(from_slot) if from_slot else None, another))
     return _edit(event, number, lambda v: svc.move_session(v, int(proposal), slot, room, table,
                                                           int(from_slot) if from_slot else None, another))
 
@@ -193,6 +274,8 @@ def swap(event, number):
     form = SwapForm()
     if not form.validate_on_submit():
         abort(400)
+    if _previewing():
+        return _preview(event, number, places_svc.Edit("swap", form.first.data, second_id=form.second.data))
     return _edit(event, number, lambda v: svc.swap_sessions(v, form.first.data, form.second.data))
 
 
@@ -209,12 +292,29 @@ def session_action(event, number, proposal_id, action):
         if item is None:
             abort(404)
         if request.form.get("confirmed") != "1":
-            return render_template("manage/confirm.html", event=event, kind="unschedule", item=item,
-                                   version=version, impact=None, form=EmptyForm(),
-                                   action=request.path,
-                                   back=url_for("facilitate.version", slug=event.slug, number=number))
+            return _preview(event, number, places_svc.Edit("unschedule", proposal_id))
         return _edit(event, number, lambda v: svc.unschedule_session(v, proposal_id))
+    if _previewing():
+        return _preview(event, number, places_svc.Edit(action, proposal_id))
     return _edit(event, number, lambda v: svc.set_pinned(v, proposal_id, action == "pin"))
+
+
+@bp.post("/versions/<int:number>/improve")
+@permission("event.facilitate")
+def improve(event, number):
+    """Improve the rest: a new run that keeps the sessions placed by hand where they are."""
+    version = load_version(event, {"number": number})
+    form = ImproveForm()
+    if form.validate_on_submit():
+        try:
+            run = places_svc.improve_rest(event, version, form.time_limit.data)
+        except ServiceError as err:
+            flash(err.message, "error")
+        else:
+            return redirect(url_for("facilitate.run", slug=event.slug, run_id=run.id))
+    else:
+        flash(_("Give 1 to 600 seconds."), "error")
+    return redirect(url_for("facilitate.version", slug=event.slug, number=number))
 
 
 @bp.post("/versions/<int:number>/publish")

@@ -222,10 +222,12 @@ def _apply_edit(version: ScheduleVersion, change: Callable[[dict, set], None]) -
         version = db.session.get(ScheduleVersion, version_id)
         _editable(version)
         now_slot = db.session.get(Slot, version.now_slot_id) if version.now_slot_id else None
-        built = scheduling.build_problem(version.event, now_slot, pins_from=version)
+        built = scheduling.build_problem(version.event, now_slot, pins_from=version,
+                                         base=scheduling.base_of(version))
         placed = scheduling.placed_of(built, version)
         pinned = {k for k in placed if any(a.pinned for a in version.assignments
                                            if built.proposal_key.get(a.proposal_id) == k)}
+        before = {k: set(v) for k, v in placed.items()}
         change(placed, pinned, built)
         free = scheduling.unpinned(built)
         candidate = scheduling.candidate(free, placed)
@@ -233,10 +235,18 @@ def _apply_edit(version: ScheduleVersion, change: Callable[[dict, set], None]) -
         if violations:
             raise ServiceError(_refusal(free, version.event, violations))
         scheduling.rewrite_assignments(version, built, placed, pinned)
+        version.hand_placed = _hand_placed(version, built, before, placed)
         db.session.flush()
         figures = dict(version.figures)
         figures.update(scheduling.figures_of(free, scheduling.with_interpretation(free, version, candidate)))
         version.figures = figures
+
+
+def _hand_placed(version: ScheduleVersion, built, before: dict, placed: dict) -> list[int]:
+    """The sessions placed by hand since the solve: those this edit moved join; unscheduled ones leave."""
+    moved = {built.proposals[k].id for k, runs in placed.items() if set(runs) != before.get(k)}
+    kept = {built.proposals[k].id for k in placed}
+    return sorted((set(version.hand_placed or ()) | moved) & kept)
 
 
 def _refusal(built, event: Event, violations) -> str:
