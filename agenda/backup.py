@@ -1,3 +1,4 @@
+
 """Backup and restore of one event: everything of it as JSON, restored into any instance.
 
 `export_event` writes settings, rooms, slots, people and their roles (and who is a site admin),
@@ -13,6 +14,7 @@ account, and their admin flag, and gain the membership.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -238,139 +240,187 @@ def _import_interpreters(event: Event, rows: list, slots: dict, people: dict) ->
     return out
 
 
+@dataclass
+class _Ids:
+    """Backup id → new local id, per kind, as the restore goes."""
+
+    slots: dict = field(default_factory=dict)
+    rooms: dict = field(default_factory=dict)
+    people: dict = field(default_factory=dict)
+    proposals: dict = field(default_factory=dict)
+    interpreters: dict = field(default_factory=dict)
+
+
 def import_event(data: dict, slug: str | None = None) -> Event:
     """Restore an event from `export_event`'s JSON, in one transaction (all or nothing)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(f"not an event backup (format {FORMAT!r} expected)")
-    e = data["event"]
-    slug = slug or e["slug"]
+    slug = slug or data["event"]["slug"]
     with transaction():
         if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
             raise BackupError(f"an event '{slug}' already exists here; give another --slug")
-        event = Event(slug=slug, **{k: (date.fromisoformat(v) if k in ("first_day", "last_day", "retention_date")
-                                        and v else
-                                        _dt(v) if k in ("content_changed_at", "created_at") else v)
-                                     for k, v in e.items() if k != "slug"})
-        db.session.add(event)
-        db.session.flush()
-        slots, rooms, people, proposals = {}, {}, {}, {}
-        for s in data["slots"]:
-            row = Slot(event_id=event.id, start=_dt(s["start"]), end=_dt(s["end"]), kind=s["kind"], label=s["label"],
-                       removed_at=_dt(s["removed_at"]))
-            db.session.add(row)
-            db.session.flush()
-            slots[s["id"]] = row.id
-        for r in data["rooms"]:
-            row = Room(event_id=event.id, name=r["name"], capacity=r["capacity"], features=r["features"],
-                       removed_at=_dt(r["removed_at"]), tables=r.get("tables", 0))
-            db.session.add(row)
-            db.session.flush()
-            rooms[r["id"]] = row.id
-            for s in r["unavailable"]:
-                db.session.execute(room_unavailable.insert().values(room_id=row.id, slot_id=slots[s]))
-        for p in data["people"]:
-            user = db.session.scalar(select(User).where(User.email == p["email"]))
-            if user is None:
-                user = User(email=p["email"], display_name=p["display_name"], password_hash=p["password_hash"],
-                            languages=p["languages"], locale=p.get("locale"), created_at=_dt(p["created_at"]),
-                            email_prefs=p.get("email_prefs") or {}, is_admin=bool(p.get("is_admin")))
-                db.session.add(user)
-                db.session.flush()
-            people[p["id"]] = user.id
-            if p["role"] and db.session.get(Membership, (user.id, event.id)) is None:
-                db.session.add(Membership(user_id=user.id, event_id=event.id, role=p["role"], days=p.get("days")))
-        merged_into, after = [], []
-        for p in data["proposals"]:
-            fields = {k: p[k] for k in ("title", "description", "format", "language", "length", "needs", "max_group",
-                                        "visibility", "status", "revision")}
-            fields.update(runs=p.get("runs"), prefer_reason=p.get("prefer_reason", ""),
-                          interpretation=p.get("interpretation", True))
-            row = Proposal(event_id=event.id, created_at=_dt(p["created_at"]), updated_at=_dt(p["updated_at"]),
-                           revised_at=_dt(p["revised_at"]), **fields)
-            db.session.add(row)
-            db.session.flush()
-            proposals[p["id"]] = row.id
-            if p["merged_into_id"]:
-                merged_into.append((row, p["merged_into_id"]))
-            if p.get("after_id"):
-                after.append((row, p["after_id"]))
-            for s in p["unavailable"]:
-                db.session.execute(proposal_unavailable.insert().values(proposal_id=row.id, slot_id=slots[s]))
-            for s in p.get("preferred", []):
-                db.session.execute(proposal_preferred.insert().values(proposal_id=row.id, slot_id=slots[s]))
-            _restore_facilitations(row.id, p["facilitations"], people)
-            for r in p["revisions"]:
-                db.session.add(ProposalRevision(proposal_id=row.id, at=_dt(r["at"]), changes=r["changes"]))
-        for row, old in merged_into:
-            row.merged_into_id = proposals.get(old)
-        for row, old in after:
-            row.after_id = proposals.get(old)
-        if event.retained and event.retained.get("votes_by_proposal"):  # totals kept past retention
-            event.retained = {**event.retained, "votes_by_proposal": {
-                str(proposals[int(k)]): n for k, n in event.retained["votes_by_proposal"].items()
-                if int(k) in proposals}}
+        event = _restore_event(data["event"], slug)
+        ids = _Ids()
+        _restore_set_up(event, data, ids)
+        _restore_people(event, data["people"], ids)
+        _restore_proposals(event, data["proposals"], ids)
+        ids.interpreters = _import_interpreters(event, data.get("interpreters", []), ids.slots, ids.people)
         for u, p, at in data["votes"]:
-            db.session.add(Vote(user_id=people[u], proposal_id=proposals[p], created_at=_dt(at)))
-        interpreters = _import_interpreters(event, data.get("interpreters", []), slots, people)
+            db.session.add(Vote(user_id=ids.people[u], proposal_id=ids.proposals[p], created_at=_dt(at)))
         for v in data["versions"]:
-            version = ScheduleVersion(
-                event_id=event.id, number=v["number"], status="draft", created_at=_dt(v["created_at"]),
-                source=v["source"], figures=v["figures"],
-                reasons=[_remap_refs(r, proposals, slots, rooms, people) for r in v["reasons"]],
-                unscheduled=[proposals[x] for x in v["unscheduled"] if x in proposals],
-                hand_placed=[proposals[x] for x in v.get("hand_placed", ()) if x in proposals],
-                now_slot_id=slots.get(v["now_slot_id"]))
-            db.session.add(version)
-            db.session.flush()
-            for a in v["assignments"]:
-                assignment = Assignment(version_id=version.id, proposal_id=proposals[a["proposal_id"]],
-                                        slot_id=slots[a["slot_id"]], room_id=rooms[a["room_id"]], table=a["table"],
-                                        pinned=a["pinned"], interpretation=[
-                                            {**x, "interpreter": interpreters.get(x.get("interpreter"))}
-                                            for x in a.get("interpretation") or ()])
-                for s, r, t in a["bookings"]:
-                    assignment.bookings.append(RoomBooking(version_id=version.id, slot_id=slots[s], room_id=rooms[r],
-                                                           table=t))
-                db.session.add(assignment)
-            db.session.flush()
-            if v["status"] == "published":  # filled as a draft, then published once, as the database wants
-                version.frame = _remap_frame(v["frame"], slots, rooms)
-                version.published_at = _dt(v["published_at"])
-                version.status = "published"
-                db.session.flush()
-        _restore_runs(event.id, data.get("runs", []), proposals, slots, rooms, people)
-        event.source_ids = _source_ids(data.get("source_ids") or {}, people=people, proposal=proposals,
-                                       slot=slots, room=rooms)
-        for u, s, p in data["agenda_choices"]:
-            db.session.add(AgendaChoice(user_id=people[u], slot_id=slots[s], proposal_id=proposals[p]))
-        for u, token in data["calendar_tokens"]:
-            if db.session.scalar(select(CalendarToken.user_id).where(CalendarToken.token == token)) is None:
-                db.session.add(CalendarToken(user_id=people[u], event_id=event.id, token=token))
-        for n in data["notices"]:
-            if n["user_id"] in people:
-                db.session.add(Notice(user_id=people[n["user_id"]], event_id=event.id, kind=n["kind"],
-                                      params=n["params"], text=n["text"], created_at=_dt(n["created_at"])))
-        for a in data.get("announcements", []):
-            db.session.add(Announcement(event_id=event.id, author_id=people.get(a["author_id"]), text=a["text"],
-                                        created_at=_dt(a["created_at"]), expires_at=_dt(a["expires_at"]),
-                                        emailed=a["emailed"]))
-        for n in data.get("notes", []):
-            db.session.add(SessionNotes(proposal_id=proposals[n["proposal_id"]], summary=n["summary"],
-                                        links=n["links"], updated_at=_dt(n["updated_at"]),
-                                        updated_by_id=people.get(n["updated_by_id"])))
-        for p, u in data.get("notes_editors", []):
-            if u in people:
-                db.session.add(NotesEditor(proposal_id=proposals[p], user_id=people[u]))
-        for i in data.get("action_items", []):
-            db.session.add(ActionItem(proposal_id=proposals[i["proposal_id"]], text=i["text"],
-                                      owner_id=people.get(i["owner_id"]), owner_text=i["owner_text"],
-                                      status=i["status"], created_at=_dt(i["created_at"])))
-        for i in data.get("email_invitations", []):
-            db.session.add(EmailInvitation(proposal_id=proposals[i["proposal_id"]], email=i["email"],
-                                           invited_by_id=people.get(i["invited_by_id"]),
-                                           created_at=_dt(i["created_at"])))
-        for h in data.get("head_counts", []):
-            db.session.add(HeadCount(proposal_id=proposals[h["proposal_id"]], slot_id=slots[h["slot_id"]],
-                                     count=h["count"], counted_by_id=people.get(h["counted_by_id"]),
-                                     counted_at=_dt(h["counted_at"])))
+            _restore_version(event, v, ids)
+        _restore_runs(event.id, data.get("runs", []), ids.proposals, ids.slots, ids.rooms, ids.people)
+        event.source_ids = _source_ids(data.get("source_ids") or {}, people=ids.people, proposal=ids.proposals,
+                                       slot=ids.slots, room=ids.rooms)
+        _restore_personal(event, data, ids)
+        _restore_around_sessions(event, data, ids)
     return event
+
+
+def _restore_event(e: dict, slug: str) -> Event:
+    event = Event(slug=slug, **{k: (date.fromisoformat(v) if k in ("first_day", "last_day", "retention_date")
+                                    and v else
+                                    _dt(v) if k in ("content_changed_at", "created_at") else v)
+                                 for k, v in e.items() if k != "slug"})
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _restore_set_up(event: Event, data: dict, ids: _Ids) -> None:
+    """Slots, then rooms and the slots they are unavailable."""
+    for s in data["slots"]:
+        row = Slot(event_id=event.id, start=_dt(s["start"]), end=_dt(s["end"]), kind=s["kind"], label=s["label"],
+                   removed_at=_dt(s["removed_at"]))
+        db.session.add(row)
+        db.session.flush()
+        ids.slots[s["id"]] = row.id
+    for r in data["rooms"]:
+        row = Room(event_id=event.id, name=r["name"], capacity=r["capacity"], features=r["features"],
+                   removed_at=_dt(r["removed_at"]), tables=r.get("tables", 0))
+        db.session.add(row)
+        db.session.flush()
+        ids.rooms[r["id"]] = row.id
+        for s in r["unavailable"]:
+            db.session.execute(room_unavailable.insert().values(room_id=row.id, slot_id=ids.slots[s]))
+
+
+def _restore_people(event: Event, people: list, ids: _Ids) -> None:
+    """Accounts by address (an existing account is reused as it is), and memberships."""
+    for p in people:
+        user = db.session.scalar(select(User).where(User.email == p["email"]))
+        if user is None:
+            user = User(email=p["email"], display_name=p["display_name"], password_hash=p["password_hash"],
+                        languages=p["languages"], locale=p.get("locale"), created_at=_dt(p["created_at"]),
+                        email_prefs=p.get("email_prefs") or {}, is_admin=bool(p.get("is_admin")))
+            db.session.add(user)
+            db.session.flush()
+        ids.people[p["id"]] = user.id
+        if p["role"] and db.session.get(Membership, (user.id, event.id)) is None:
+            db.session.add(Membership(user_id=user.id, event_id=event.id, role=p["role"], days=p.get("days")))
+
+
+def _restore_proposals(event: Event, proposals: list, ids: _Ids) -> None:
+    """Proposals with their slots, hosts and revisions; merges and series linked once all exist."""
+    merged_into, after = [], []
+    for p in proposals:
+        fields = {k: p[k] for k in ("title", "description", "format", "language", "length", "needs", "max_group",
+                                    "visibility", "status", "revision")}
+        fields.update(runs=p.get("runs"), prefer_reason=p.get("prefer_reason", ""),
+                      interpretation=p.get("interpretation", True))
+        row = Proposal(event_id=event.id, created_at=_dt(p["created_at"]), updated_at=_dt(p["updated_at"]),
+                       revised_at=_dt(p["revised_at"]), **fields)
+        db.session.add(row)
+        db.session.flush()
+        ids.proposals[p["id"]] = row.id
+        if p["merged_into_id"]:
+            merged_into.append((row, p["merged_into_id"]))
+        if p.get("after_id"):
+            after.append((row, p["after_id"]))
+        for s in p["unavailable"]:
+            db.session.execute(proposal_unavailable.insert().values(proposal_id=row.id, slot_id=ids.slots[s]))
+        for s in p.get("preferred", []):
+            db.session.execute(proposal_preferred.insert().values(proposal_id=row.id, slot_id=ids.slots[s]))
+        _restore_facilitations(row.id, p["facilitations"], ids.people)
+        for r in p["revisions"]:
+            db.session.add(ProposalRevision(proposal_id=row.id, at=_dt(r["at"]), changes=r["changes"]))
+    for row, old in merged_into:
+        row.merged_into_id = ids.proposals.get(old)
+    for row, old in after:
+        row.after_id = ids.proposals.get(old)
+    if event.retained and event.retained.get("votes_by_proposal"):  # totals kept past retention
+        event.retained = {**event.retained, "votes_by_proposal": {
+            str(ids.proposals[int(k)]): n for k, n in event.retained["votes_by_proposal"].items()
+            if int(k) in ids.proposals}}
+
+
+def _restore_version(event: Event, v: dict, ids: _Ids) -> None:
+    """One schedule version: filled as a draft, then published once, as the database wants."""
+    proposals, slots, rooms = ids.proposals, ids.slots, ids.rooms
+    version = ScheduleVersion(
+        event_id=event.id, number=v["number"], status="draft", created_at=_dt(v["created_at"]),
+        source=v["source"], figures=v["figures"],
+        reasons=[_remap_refs(r, proposals, slots, rooms, ids.people) for r in v["reasons"]],
+        unscheduled=[proposals[x] for x in v["unscheduled"] if x in proposals],
+        hand_placed=[proposals[x] for x in v.get("hand_placed", ()) if x in proposals],
+        now_slot_id=slots.get(v["now_slot_id"]))
+    db.session.add(version)
+    db.session.flush()
+    for a in v["assignments"]:
+        assignment = Assignment(version_id=version.id, proposal_id=proposals[a["proposal_id"]],
+                                slot_id=slots[a["slot_id"]], room_id=rooms[a["room_id"]], table=a["table"],
+                                pinned=a["pinned"], interpretation=[
+                                    {**x, "interpreter": ids.interpreters.get(x.get("interpreter"))}
+                                    for x in a.get("interpretation") or ()])
+        for s, r, t in a["bookings"]:
+            assignment.bookings.append(RoomBooking(version_id=version.id, slot_id=slots[s], room_id=rooms[r],
+                                                   table=t))
+        db.session.add(assignment)
+    db.session.flush()
+    if v["status"] == "published":
+        version.frame = _remap_frame(v["frame"], slots, rooms)
+        version.published_at = _dt(v["published_at"])
+        version.status = "published"
+        db.session.flush()
+
+
+def _restore_personal(event: Event, data: dict, ids: _Ids) -> None:
+    """Agenda choices, calendar addresses and notices."""
+    people = ids.people
+    for u, s, p in data["agenda_choices"]:
+        db.session.add(AgendaChoice(user_id=people[u], slot_id=ids.slots[s], proposal_id=ids.proposals[p]))
+    for u, token in data["calendar_tokens"]:
+        if db.session.scalar(select(CalendarToken.user_id).where(CalendarToken.token == token)) is None:
+            db.session.add(CalendarToken(user_id=people[u], event_id=event.id, token=token))
+    for n in data["notices"]:
+        if n["user_id"] in people:
+            db.session.add(Notice(user_id=people[n["user_id"]], event_id=event.id, kind=n["kind"],
+                                  params=n["params"], text=n["text"], created_at=_dt(n["created_at"])))
+
+
+def _restore_around_sessions(event: Event, data: dict, ids: _Ids) -> None:
+    """Announcements, notes and their editors, action items, waiting invitations, head counts."""
+    people, proposals = ids.people, ids.proposals
+    for a in data.get("announcements", []):
+        db.session.add(Announcement(event_id=event.id, author_id=people.get(a["author_id"]), text=a["text"],
+                                    created_at=_dt(a["created_at"]), expires_at=_dt(a["expires_at"]),
+                                    emailed=a["emailed"]))
+    for n in data.get("notes", []):
+        db.session.add(SessionNotes(proposal_id=proposals[n["proposal_id"]], summary=n["summary"],
+                                    links=n["links"], updated_at=_dt(n["updated_at"]),
+                                    updated_by_id=people.get(n["updated_by_id"])))
+    for p, u in data.get("notes_editors", []):
+        if u in people:
+            db.session.add(NotesEditor(proposal_id=proposals[p], user_id=people[u]))
+    for i in data.get("action_items", []):
+        db.session.add(ActionItem(proposal_id=proposals[i["proposal_id"]], text=i["text"],
+                                  owner_id=people.get(i["owner_id"]), owner_text=i["owner_text"],
+                                  status=i["status"], created_at=_dt(i["created_at"])))
+    for i in data.get("email_invitations", []):
+        db.session.add(EmailInvitation(proposal_id=proposals[i["proposal_id"]], email=i["email"],
+                                       invited_by_id=people.get(i["invited_by_id"]),
+                                       created_at=_dt(i["created_at"])))
+    for h in data.get("head_counts", []):
+        db.session.add(HeadCount(proposal_id=proposals[h["proposal_id"]], slot_id=ids.slots[h["slot_id"]],
+                                 count=h["count"], counted_by_id=people.get(h["counted_by_id"]),
+                                 counted_at=_dt(h["counted_at"])))
