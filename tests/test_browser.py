@@ -382,8 +382,9 @@ def test_pages_open_offline_and_a_vote_cast_offline_is_stored_once(world_site):
                 assert _text(page) == online[path], path
 
             # A vote cast offline waits, then goes once the network is back.
-            action = page.locator("form.vote:has(button[aria-pressed=false])").first.get_attribute("action")
-            form = page.locator(f'form.vote[action="{action}"]')
+            # (The list is one form: each proposal's button sends to that proposal's address.)
+            action = page.locator("form.vote button[aria-pressed=false]").first.get_attribute("formaction")
+            form = page.locator(f'form.vote li:has(button[formaction="{action}"])')
             form.locator("button").click()
             page.wait_for_selector("form.vote .pending")
             assert form.locator(".pending").inner_text() == "Waiting to send"
