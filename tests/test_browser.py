@@ -405,6 +405,17 @@ def test_pages_open_offline_and_a_vote_cast_offline_is_stored_once(world_site):
                 db.session.remove()
                 db.engine.dispose()
 
+            # Online, a list button marks its own proposal and then unmarks it, the page staying put.
+            button = page.locator(f'form.vote button[formaction="{action}"]')
+            assert button.get_attribute("aria-pressed") == "true"
+            button.click()
+            page.wait_for_selector(f'form.vote button[formaction="{action}"][aria-pressed=false]')
+            assert button.inner_text() == "I want to attend"
+            button.click()
+            page.wait_for_selector(f'form.vote button[formaction="{action}"][aria-pressed=true]')
+            assert button.inner_text() == "✓ I want to attend"
+            assert page.url == base + paths[-1]
+
             # A clash chosen offline on My agenda: it waits, then the page shows what the server kept.
             page.goto(base + paths[1])
             context.set_offline(True)
