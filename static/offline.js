@@ -56,19 +56,28 @@
     note.textContent = text;
   }
 
+  // Where an item's outcome shows: its form, or on the proposals list (one form for all) the
+  // list item of the button that sends to the item's address.
   function formsFor(item) {
-    return Array.from(document.querySelectorAll("form")).filter((f) => f.action === item.url && (
+    const forms = Array.from(document.querySelectorAll("form")).filter((f) => f.action === item.url && (
       !item.proposal || f.querySelector(`input[name=proposal][value="${item.proposal}"]`)));
+    const buttons = Array.from(document.querySelectorAll("button[formaction]"))
+      .filter((b) => b.formAction === item.url).map((b) => b.closest("li") || b.parentElement);
+    return forms.concat(buttons);
   }
 
-  // Called by votes.js (and below for agenda choices) when a form could not reach the server.
-  function enqueue(form) {
+  // Called by votes.js (and below for agenda choices) when a form could not reach the server;
+  // `button`: the list's button that sent it, to its own address with its own fields.
+  function enqueue(form, button) {
     const fields = Array.from(new FormData(form)).filter(([name]) => name !== "csrf_token");
+    const own = button && button.getAttribute("formaction");
+    if (own && button.name) fields.push([button.name, button.value]);
+    const url = own ? button.formAction : form.action;
     const proposal = (form.querySelector("input[name=proposal]") || {}).value || "";
-    const queue = load().filter((item) => !(item.url === form.action && item.proposal === proposal));
-    queue.push({ url: form.action, fields, proposal, key: newKey(), tries: 0 });
+    const queue = load().filter((item) => !(item.url === url && item.proposal === proposal));
+    queue.push({ url, fields, proposal, key: newKey(), tries: 0 });
     store(queue);
-    if (line) mark(form, line.dataset.waiting);
+    if (line) mark(own ? button.closest("li") || button.parentElement : form, line.dataset.waiting);
   }
 
   function token() {
@@ -76,11 +85,12 @@
     return input ? input.value : "";
   }
 
-  function applyVote(form, voted) {
-    const button = form.querySelector("button");
-    const want = form.querySelector("input[name=want]");
+  function applyVote(holder, voted) {
+    const button = holder.querySelector("button");
+    const want = holder.querySelector("input[name=want]") || (button && button.name === "want" ? button : null);
     if (!button || !want) return;
-    button.textContent = voted ? button.dataset.on : button.dataset.off;
+    const texts = button.dataset.on ? button.dataset : (button.form || holder).dataset;
+    button.textContent = voted ? texts.on : texts.off;
     button.setAttribute("aria-pressed", voted ? "true" : "false");
     button.classList.toggle("voted", voted);
     button.classList.toggle("secondary", !voted);

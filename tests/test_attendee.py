@@ -366,7 +366,7 @@ def test_personal_calendar_feed_and_revocation(app, client, demo):
     assert client.get(path.replace(demo.slug, "no-such-event")).status_code == 404
 
 
-def test_attendee_pages_are_small(client, demo):
+def test_attendee_pages_are_small(app, client, demo):
     publish_new(demo)
     # HTML, the stylesheet and the one script every page loads (static/offline.js: offline use).
     extras = 0
@@ -379,6 +379,48 @@ def test_attendee_pages_are_small(client, demo):
     for path in ["schedule", "now"]:
         page = client.get(f"/{demo.slug}/{path}").get_data(as_text=True)
         assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/offline.js" data-sw="/sw.js" defer>']
+
+    # The proposals list as a participant gets it: with its CSRF tokens, so sent uncompressed (BREACH),
+    # one token for the whole list, under 30 KB with the stylesheet and both scripts (issue 22).
+    participant = client_for(app, "participant@example.org")
+    app.config["WTF_CSRF_ENABLED"] = True
+    with client.get("/static/votes.js", headers={"Accept-Encoding": "gzip"}) as r:
+        extras += len(r.data)
+    response = participant.get(f"/{demo.slug}/proposals", headers={"Accept-Encoding": "gzip"})
+    page = response.get_data(as_text=True)
+    assert "Content-Encoding" not in response.headers
+    assert page.count('name="csrf_token"') == 2  # "Log out" and the list's one form
+    assert len(re.findall(r'<li id="p\d+">', page)) == 40
+    assert len(re.findall(r'<button formaction="[^"]+/vote" name="want" value="[01]"', page)) > 30
+    assert len(response.data) + extras < 30 * 1024
+
+
+def test_the_proposals_list_comes_in_pages_and_votes_without_javascript(app, demo):
+    """40 proposals a page, each once, with page links that keep the filters; a list button marks its
+    proposal without JavaScript and brings the reader back to it, on the same page."""
+    participant = client_for(app, "participant@example.org")
+    base = f"/{demo.slug}/proposals"
+    first = participant.get(base).get_data(as_text=True)
+    ids = re.findall(r'<li id="p(\d+)">', first)
+    assert len(ids) == 40
+    total = int(re.search(r"(\d+) proposals", first).group(1))
+    assert 40 < total <= 80 and f'<a href="{base}?page=2">2</a>' in first
+    second = participant.get(f"{base}?page=2").get_data(as_text=True)
+    rest = re.findall(r'<li id="p(\d+)">', second)
+    assert len(rest) == total - 40 and not set(ids) & set(rest)
+    assert re.findall(r'<li id="p(\d+)">', participant.get(f"{base}?page=99").get_data(as_text=True)) == rest
+    filtered = participant.get(f"{base}?f=1&format=skillshare").get_data(as_text=True)
+    assert "?page=2" not in filtered  # fewer than 40 skillshares: one page, no links
+    everything = participant.get(f"{base}?f=1&language=").get_data(as_text=True)
+    assert f'href="{base}?f=1&amp;language=&amp;page=2"' in everything
+
+    # The first proposal of the page not yet marked (the order is the participant's own).
+    url, pid = re.search(rf'<button formaction="({base}/(\d+)/vote)" name="want" value="1"', second).groups()
+    sent = participant.post(url, data={"want": "1", "next": f"{base}?page=2"})
+    assert sent.headers["Location"] == f"{base}?page=2#p{pid}"
+    again = participant.get(f"{base}?page=2").get_data(as_text=True)
+    assert f'<button formaction="{base}/{pid}/vote" name="want" value="0" aria-pressed="true">' in again
+    assert "Marked: you want to attend" in again
 
 
 def test_slot_after_midnight_and_dst_in_feeds(app, make_event, make_user):

@@ -384,8 +384,9 @@ def test_pages_open_offline_and_a_vote_cast_offline_is_stored_once(world_site):
                 assert _text(page) == online[path], path
 
             # A vote cast offline waits, then goes once the network is back.
-            action = page.locator("form.vote:has(button[aria-pressed=false])").first.get_attribute("action")
-            form = page.locator(f'form.vote[action="{action}"]')
+            # (The list is one form: each proposal's button sends to that proposal's address.)
+            action = page.locator("form.vote button[aria-pressed=false]").first.get_attribute("formaction")
+            form = page.locator(f'form.vote li:has(button[formaction="{action}"])')
             form.locator("button").click()
             page.wait_for_selector("form.vote .pending")
             assert form.locator(".pending").inner_text() == "Waiting to send"
@@ -405,6 +406,17 @@ def test_pages_open_offline_and_a_vote_cast_offline_is_stored_once(world_site):
                     Vote.user_id == me.id, Vote.proposal_id == proposal_id)) == 1
                 db.session.remove()
                 db.engine.dispose()
+
+            # Online, a list button marks its own proposal and then unmarks it, the page staying put.
+            button = page.locator(f'form.vote button[formaction="{action}"]')
+            assert button.get_attribute("aria-pressed") == "true"
+            button.click()
+            page.wait_for_selector(f'form.vote button[formaction="{action}"][aria-pressed=false]')
+            assert button.inner_text() == "I want to attend"
+            button.click()
+            page.wait_for_selector(f'form.vote button[formaction="{action}"][aria-pressed=true]')
+            assert button.inner_text() == "✓ I want to attend"
+            assert page.url == base + paths[-1]
 
             # A clash chosen offline on My agenda: it waits, then the page shows what the server kept.
             page.goto(base + paths[1])

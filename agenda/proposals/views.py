@@ -35,6 +35,10 @@ from .forms import InviteForm, MergeForm, ProposalForm, SchedulingForm, VoteForm
 
 bp = Blueprint("proposals", __name__, url_prefix="/<slug>")
 
+# Proposals per page of the list: a page stays under 30 KB on a slow phone (issue 22), even for
+# an event of 1,500 proposals (issue 23).
+PER_PAGE = 40
+
 
 def hidden_from_viewer(proposal, event) -> bool:
     """Participants-only proposals show neither title nor facilitators to outsiders."""
@@ -69,8 +73,13 @@ def index(event):
              if (not language or p.language == language) and (not fmt or p.format == fmt)
              and (not mine_only or p.language in speak)]
     shown.sort(key=lambda p: _shuffle_key(p.id))
+    pages = max(1, -(-len(shown) // PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    query = {k: v for k, v in request.args.items() if k in ("f", "language", "format", "mine")}
     return render_template(
-        "proposals/index.html", event=event, proposals=shown, total=len(proposals),
+        "proposals/index.html", event=event, proposals=shown[(page - 1) * PER_PAGE:page * PER_PAGE],
+        total=len(proposals), matching=len(shown), page=page, pages=pages,
+        page_url=lambda n: url_for("proposals.index", slug=event.slug, **query, **({"page": n} if n > 1 else {})),
         voted=svc.voted_ids(current_user, event), counts=svc.vote_counts(event) if is_staff else None,
         language=language, fmt=fmt, mine_only=mine_only, speak=speak, member=member(current_user, event),
         hidden=lambda p: hidden_from_viewer(p, event), interpreted=interpreted,
@@ -181,7 +190,8 @@ def _back(event, proposal):
     """Back where the form was sent from (the list, at this proposal), or to the proposal's page."""
     target = safe_next(request.form.get("next", ""))
     if target and target.startswith(f"/{event.slug}/"):
-        return redirect(target)
+        # The list sends one `next` for all its buttons: the anchor brings the reader back to this one.
+        return redirect(target if "#" in target else f"{target}#p{proposal.id}")
     return redirect(url_for("proposals.show", slug=event.slug, proposal_id=proposal.id))
 
 
