@@ -201,9 +201,10 @@ class Evaluator:
             return None
         return last, first
 
-    def _person(self, p: int) -> tuple[set[int], dict[str, tuple[int, int]] | None]:
-        """A person's busy slots, and the (last, first) of each voted session they could attend,
-        when every one runs once (None otherwise: the checker's general count then)."""
+    def _person(self, p: int) -> tuple[set[int], dict[str, tuple[int, int]] | None, dict[str, list]]:
+        """A person's busy slots; the (last, first) of each voted session they could attend, when
+        every one runs once (None otherwise: the checker's general count then); and the spans of
+        the runs they understand of each voted session (the general count's input)."""
         base = self._persons.get(p)
         if base is None:
             counted, _counted_set, own, unavailable = self.people[p]
@@ -211,18 +212,17 @@ class Evaluator:
             for sid in own:
                 for first, last in self._base(sid):
                     blocked.update(range(first, last + 1))
-            entries: dict[str, tuple[int, int]] | None = {}
             langs = self.langs[p]
-            for sid in counted:
-                sp = self._heard(self._base_view(sid), langs)
+            heard = {sid: list(sp) for sid in counted if (sp := self._heard(self._base_view(sid), langs))}
+            entries: dict[str, tuple[int, int]] | None = {}
+            for sid, sp in heard.items():
                 if len(sp) > 1:
                     entries = None
                     break
-                if sp:
-                    free = self._free(sp, blocked)
-                    if free is not None:
-                        entries[sid] = free
-            base = self._persons[p] = (blocked, entries)
+                free = self._free(sp, blocked)
+                if free is not None:
+                    entries[sid] = free
+            base = self._persons[p] = (blocked, entries, heard)
         return base
 
     @staticmethod
@@ -245,7 +245,7 @@ class Evaluator:
         counted, _counted_set, own, unavailable = self.people[p]
         langs = self.langs[p]
         over = {sid: self._heard(view, None if sid in own else langs) for sid, view in seen}
-        blocked, entries = self._person(p)
+        blocked, entries, heard = self._person(p)
         if entries is not None and busy is None and not any(sid in own or len(sp) > 1 for sid, sp in over.items()):
             # The usual case, inline: the checker's interval count with the moved sessions replaced.
             items = dict(entries)
@@ -262,11 +262,12 @@ class Evaluator:
                 for sid in own:
                     for first, last in (over[sid] if sid in over else self._base(sid)):
                         blocked.update(range(first, last + 1))
-            spans = {}
-            for sid in counted:
-                sp = over[sid] if sid in over else self._heard(self._base_view(sid), langs)
-                if sp:
+            spans = dict(heard)
+            for sid, sp in over.items():
+                if sp and sid not in own:
                     spans[sid] = list(sp)
+                else:
+                    spans.pop(sid, None)
             value = attendable_for(spans, counted, own, blocked)
         self._values[key] = value
         return value
