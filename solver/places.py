@@ -5,6 +5,11 @@ A *change* maps session ids to their new runs ((slot, room, table) tuples; an em
 the session unscheduled). `Evaluator.delta` gives the change in the figures of check.score;
 `Evaluator.violations` the hard rules it breaks, found by the checker's own rules run on the
 runs that could clash with it (a cell, a facilitator, a series) instead of the whole schedule.
+
+Interpretation follows what a hand edit does in the app (scheduling.rewrite_assignments): a run
+that stays in its slot and room keeps its interpreters, a run that moves (or is swapped) has none.
+Under the language rule a vote counts only in a run the voter understands, and an interpreter who
+is a participant is busy while interpreting, so a change also touches those interpreters.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .check import attendable_for, find_violations, score
-from .problem import Assignment, Problem, Solution
+from .problem import Assignment, Interpretation, Problem, Solution
 from .rules import RULES, Violation, every_session_once, read
 
 Run = tuple[str, str, int | None]  # slot id, room id, table
@@ -83,9 +88,12 @@ class Evaluator:
         self.rooms = {r.id: r for r in problem.rooms}
         self.now = self.slot_ix[problem.now] if problem.now is not None else 0
         self.runs: dict[str, list[Run]] = defaultdict(list)
+        self.interpretation: dict[tuple[str, str, str], tuple[Interpretation, ...]] = {}  # (session, slot, room)
         for a in solution.assignments:
             if a.session in self.sessions and a.slot in self.slot_ix and a.room in self.rooms:
                 self.runs[a.session].append((a.slot, a.room, a.table))
+                if a.interpretation:
+                    self.interpretation[(a.session, a.slot, a.room)] = a.interpretation
         self.cells: dict[tuple[str, int], list[str]] = defaultdict(list)  # (room, slot index) → sessions
         for sid, runs in self.runs.items():
             for slot, room, _table in runs:
@@ -99,6 +107,10 @@ class Evaluator:
             if s.after is not None:
                 self.followers[s.after].append(s.id)
         self.participant = {p.id: p for p in problem.participants}
+        self.rule = problem.language_rule
+        # Under the language rule, the languages each person understands (None: every one).
+        self.langs = [frozenset(p.languages) if self.rule and p.languages else None for p in problem.participants]
+        self._interpreting()
         # People as the checker counts them: votes for others' sessions, own sessions, absences.
         self.people: list[tuple[tuple[str, ...], frozenset[str], frozenset[str], frozenset[int]]] = []
         self.touched: dict[str, set[int]] = defaultdict(set)  # session → people whose count it can change
@@ -115,10 +127,27 @@ class Evaluator:
                 self.touched[sid].add(i)
         self._values: dict[tuple, int] = {}
         self._base_spans: dict[str, tuple[tuple[int, int], ...]] = {}
+        self._base_views: dict[str, tuple] = {}
         self._persons: dict[int, tuple] = {}
         self._aggregates: dict[tuple, tuple] = {}
         self._base_values: dict[int, int] = {}
         self._base_violations = find_violations(problem, solution)
+
+    def _interpreting(self) -> None:
+        """Index the runs interpreted by interpreters who are participants (they are busy then)."""
+        person = {x.id: x.participant for x in self.problem.interpreters if x.participant in self.participant}
+        index = {p.id: i for i, p in enumerate(self.problem.participants)}
+        self.interpreter_runs: dict[int, list[tuple[str, str, str, int, int]]] = defaultdict(list)
+        self.interpreted_by: dict[tuple[str, str, str], set[int]] = defaultdict(set)  # run → such people
+        for (sid, slot, room), xs in self.interpretation.items():
+            first = self.slot_ix[slot]
+            for x in xs:
+                if x.interpreter in person:
+                    p = index[person[x.interpreter]]
+                    self.interpreter_runs[p].append((sid, slot, room, first, first + self.sessions[sid].length - 1))
+                    self.interpreted_by[(sid, slot, room)].add(p)
+        self.busy = {p: frozenset(j for _s, _t, _r, first, last in runs for j in range(first, last + 1))
+                     for p, runs in self.interpreter_runs.items()}
 
     # Scoring
 
@@ -136,33 +165,64 @@ class Evaluator:
             spans = self._base_spans[sid] = self._spans(sid, self.runs.get(sid, ()))
         return spans
 
+    def _view(self, sid: str, runs) -> tuple:
+        """What voters see of a session's runs: their spans, and under the language rule each run's
+        languages (its own, and those it keeps interpreters into: a run that moves keeps none)."""
+        if not self.rule:
+            return self._spans(sid, runs)
+        s = self.sessions[sid]
+        n = s.length - 1
+        out = []
+        for slot, room, _table in runs:
+            first = self.slot_ix[slot]
+            xs = self.interpretation.get((sid, slot, room), ())
+            out.append((first, first + n, frozenset({s.language, *(x.into for x in xs)})))
+        return tuple(out)
+
+    def _base_view(self, sid: str) -> tuple:
+        if not self.rule:
+            return self._base(sid)
+        view = self._base_views.get(sid)
+        if view is None:
+            view = self._base_views[sid] = self._view(sid, self.runs.get(sid, ()))
+        return view
+
+    def _heard(self, view: tuple, langs: frozenset[str] | None) -> tuple[tuple[int, int], ...]:
+        """The spans of the runs a person with these languages understands (all without the rule)."""
+        if not self.rule:
+            return view
+        if langs is None:
+            return tuple((first, last) for first, last, _heard in view)
+        return tuple((first, last) for first, last, heard in view if heard & langs)
+
     def _free(self, spans, blocked) -> tuple[int, int] | None:
         first, last = spans[0]
         if first in blocked or (last != first and any(j in blocked for j in range(first + 1, last + 1))):
             return None
         return last, first
 
-    def _person(self, p: int) -> tuple[set[int], dict[str, tuple[int, int]] | None]:
-        """A person's busy slots, and the (last, first) of each voted session they could attend,
-        when every one runs once (None otherwise: the checker's general count then)."""
+    def _person(self, p: int) -> tuple[set[int], dict[str, tuple[int, int]] | None, dict[str, list]]:
+        """A person's busy slots; the (last, first) of each voted session they could attend, when
+        every one runs once (None otherwise: the checker's general count then); and the spans of
+        the runs they understand of each voted session (the general count's input)."""
         base = self._persons.get(p)
         if base is None:
             counted, _counted_set, own, unavailable = self.people[p]
-            blocked = set(unavailable)
+            blocked = set(unavailable) | self.busy.get(p, frozenset())
             for sid in own:
                 for first, last in self._base(sid):
                     blocked.update(range(first, last + 1))
+            langs = self.langs[p]
+            heard = {sid: list(sp) for sid in counted if (sp := self._heard(self._base_view(sid), langs))}
             entries: dict[str, tuple[int, int]] | None = {}
-            for sid in counted:
-                sp = self._base(sid)
+            for sid, sp in heard.items():
                 if len(sp) > 1:
                     entries = None
                     break
-                if sp:
-                    free = self._free(sp, blocked)
-                    if free is not None:
-                        entries[sid] = free
-            base = self._persons[p] = (blocked, entries)
+                free = self._free(sp, blocked)
+                if free is not None:
+                    entries[sid] = free
+            base = self._persons[p] = (blocked, entries, heard)
         return base
 
     @staticmethod
@@ -174,37 +234,40 @@ class Evaluator:
                 free_from = last
         return value
 
-    def _value(self, p: int, seen: tuple) -> int:
-        """What check.attendable_for gives this person when the sessions in `seen` ((id, spans)
-        pairs, those of the change that this person votes for or runs) take those spans."""
-        key = (p, seen)
+    def _value(self, p: int, seen: tuple, busy: frozenset[int] | None = None) -> int:
+        """What check.attendable_for gives this person when the sessions in `seen` ((id, view)
+        pairs, those of the change that this person votes for or runs) take those runs, and (when
+        given) the slots they interpret in are `busy`."""
+        key = (p, seen, busy)
         value = self._values.get(key)
         if value is not None:
             return value
         counted, _counted_set, own, unavailable = self.people[p]
-        over = dict(seen)
-        blocked, entries = self._person(p)
-        if entries is not None and not any(sid in own or len(sp) > 1 for sid, sp in seen):
+        langs = self.langs[p]
+        over = {sid: self._heard(view, None if sid in own else langs) for sid, view in seen}
+        blocked, entries, heard = self._person(p)
+        if entries is not None and busy is None and not any(sid in own or len(sp) > 1 for sid, sp in over.items()):
             # The usual case, inline: the checker's interval count with the moved sessions replaced.
             items = dict(entries)
-            for sid, sp in seen:
+            for sid, sp in over.items():
                 items.pop(sid, None)
                 if sp:
                     free = self._free(sp, blocked)
                     if free is not None:
                         items[sid] = free
             value = self._greedy(items.values())
-        else:  # runs of one's own session move, or a voted session runs more than once: the checker's count
-            if any(sid in own for sid in over):
-                blocked = set(unavailable)
+        else:  # one's own session or interpreting moves, or a voted session runs more than once: the checker's count
+            if busy is not None or any(sid in own for sid in over):
+                blocked = set(unavailable) | (self.busy.get(p, frozenset()) if busy is None else busy)
                 for sid in own:
                     for first, last in (over[sid] if sid in over else self._base(sid)):
                         blocked.update(range(first, last + 1))
-            spans = {}
-            for sid in counted:
-                sp = over[sid] if sid in over else self._base(sid)
-                if sp:
+            spans = dict(heard)
+            for sid, sp in over.items():
+                if sp and sid not in own:
                     spans[sid] = list(sp)
+                else:
+                    spans.pop(sid, None)
             value = attendable_for(spans, counted, own, blocked)
         self._values[key] = value
         return value
@@ -216,7 +279,8 @@ class Evaluator:
             published = self.problem.previous.get(sid, ())
             dropped = int(any(self.slot_ix[x.slot] >= self.now for x in published))
             return 0, 0, 0, dropped, 1
-        overflow = 0 if s.at_table else max(0, self.votes_for[sid] - sum(self.rooms[r].capacity for _, r, _ in runs))
+        demand = s.expected if s.expected is not None else self.votes_for[sid]  # as check._demand
+        overflow = 0 if s.at_table else max(0, demand - sum(self.rooms[r].capacity for _, r, _ in runs))
         miss = int(bool(s.prefer) and any(slot not in s.prefer for slot, _, _ in runs))
         moves = 0
         published = self.problem.previous.get(sid, ())
@@ -231,15 +295,15 @@ class Evaluator:
             value = self._base_values[p] = self._value(p, ())
         return value
 
-    def _alone(self, sid: str, spans: tuple) -> tuple[int, int, int, dict[int, int]]:
+    def _alone(self, sid: str, view: tuple) -> tuple[int, int, int, dict[int, int]]:
         """(change in attendable votes, people who lose, people who gain, person → change) when only
-        this session takes these spans: shared by every place that moves it there."""
-        key = (sid, spans)
+        this session takes these runs: shared by every place that moves it there."""
+        key = (sid, view)
         out = self._aggregates.get(key)
         if out is None:
             per = {}
             for p in self.touched.get(sid, ()):
-                d = self._value(p, ((sid, spans),)) - self._base_value(p)
+                d = self._value(p, ((sid, view),)) - self._base_value(p)
                 if d:
                     per[p] = d
             out = (sum(per.values()), sum(1 for d in per.values() if d < 0), sum(1 for d in per.values() if d > 0),
@@ -247,18 +311,41 @@ class Evaluator:
             self._aggregates[key] = out
         return out
 
+    def _freed(self, change: Change) -> dict[int, frozenset[int]]:
+        """Interpreters who are participants and whose interpreting slots the change alters (runs
+        that move lose their interpreters): person → the slots they still interpret in."""
+        if not self.interpreted_by:
+            return {}
+        hit: set[int] = set()
+        for sid, runs in change.items():
+            cells = {(slot, room) for slot, room, _table in runs}
+            for slot, room, _table in self.runs.get(sid, ()):
+                if (slot, room) not in cells:
+                    hit |= self.interpreted_by.get((sid, slot, room), set())
+        out = {}
+        for p in hit:
+            busy = set()
+            for sid, slot, room, first, last in self.interpreter_runs[p]:
+                if sid not in change or any((slot, room) == r[:2] for r in change[sid]):
+                    busy.update(range(first, last + 1))
+            if busy != self.busy[p]:
+                out[p] = frozenset(busy)
+        return out
+
     def delta(self, change: Change) -> Delta:
-        # Only sessions whose slots change can change what anyone can attend.
-        moved = sorted((sid, sp) for sid, sp in ((sid, self._spans(sid, runs)) for sid, runs in change.items())
-                       if sp != self._base(sid))
+        # Only sessions whose runs change as voters see them (slots; languages under the language
+        # rule) can change what anyone can attend, and interpreters whose runs move.
+        moved = sorted((sid, v) for sid, v in ((sid, self._view(sid, runs)) for sid, runs in change.items())
+                       if v != self._base_view(sid))
+        freed = self._freed(change)
         attendable = lose = gain = 0
-        alone = [self._alone(sid, sp) for sid, sp in moved]
+        alone = [self._alone(sid, v) for sid, v in moved]
         for total, lost, gained, _per in alone:
             attendable += total
             lose += lost
             gain += gained
-        # People who see two of the moved sessions: their own count, instead of each session's.
-        both: set[int] = set()
+        # People who see two of the moved sessions, or interpret less: their own count, instead of each session's.
+        both: set[int] = set(freed)
         for i in range(len(moved)):
             for j in range(i + 1, len(moved)):
                 both |= self.touched.get(moved[i][0], set()) & self.touched.get(moved[j][0], set())
@@ -270,7 +357,7 @@ class Evaluator:
                 gain -= d > 0
             _counted, counted_set, own, _unavailable = self.people[p]
             seen = tuple(x for x in moved if x[0] in counted_set or x[0] in own)
-            d = self._value(p, seen) - self._base_value(p)
+            d = self._value(p, seen, freed.get(p)) - self._base_value(p)
             attendable += d
             lose += d < 0
             gain += d > 0

@@ -13,21 +13,33 @@ from solver.problem import Assignment
 
 
 def applied(solution: Solution, change: dict) -> Solution:
+    """The solution after the change, as a hand edit in the app leaves it: a run that stays in its
+    slot and room keeps its interpreters, a run that moves has none."""
+    kept = {(a.session, a.slot, a.room): a.interpretation for a in solution.assignments}
     assignments = [a for a in solution.assignments if a.session not in change]
     for sid, runs in change.items():
-        assignments += [Assignment(sid, slot, room, table) for slot, room, table in runs]
+        assignments += [Assignment(sid, slot, room, table, kept.get((sid, slot, room), ()))
+                        for slot, room, table in runs]
     placed = {a.session for a in assignments}
     listed = tuple(dict.fromkeys([*solution.unscheduled, *change]))
     return Solution("feasible", tuple(assignments), tuple(s for s in listed if s not in placed))
 
 
 def per_person(problem, solution) -> dict[str, int]:
-    """Each person's attendable votes, counted as check.score counts them."""
+    """Each person's attendable votes, counted as check.score counts them: under the language rule
+    only runs they understand, and an interpreter who is a participant is busy while interpreting."""
     index = {s.id: i for i, s in enumerate(problem.slots)}
     length = {s.id: s.length for s in problem.sessions}
-    spans = defaultdict(list)
+    language = {s.id: s.language for s in problem.sessions}
+    person = {x.id: x.participant for x in problem.interpreters}
+    spans, heard, interpreting = defaultdict(list), defaultdict(list), defaultdict(set)
     for a in solution.assignments:
-        spans[a.session].append((index[a.slot], index[a.slot] + length[a.session] - 1))
+        first, last = index[a.slot], index[a.slot] + length[a.session] - 1
+        spans[a.session].append((first, last))
+        heard[a.session].append({language[a.session], *(x.into for x in a.interpretation)})
+        for x in a.interpretation:
+            if person.get(x.interpreter):
+                interpreting[person[x.interpreter]].update(range(first, last + 1))
     own = defaultdict(set)
     for s in problem.sessions:
         for f in s.facilitators:
@@ -39,8 +51,19 @@ def per_person(problem, solution) -> dict[str, int]:
         for sid in mine:
             for first, last in spans.get(sid, ()):
                 blocked.update(range(first, last + 1))
-        out[p.id] = attendable_for(spans, [v for v in p.votes if v not in mine], mine, blocked)
+        blocked |= interpreting[p.id]
+        runs = spans
+        if problem.language_rule and p.languages:
+            runs = {sid: ok for sid in spans
+                    if (ok := [sp for sp, h in zip(spans[sid], heard[sid], strict=True) if h & set(p.languages)])}
+        out[p.id] = attendable_for(runs, [v for v in p.votes if v not in mine], mine, blocked)
     return out
+
+
+def interpreted_runs_lost(solution: Solution, change: dict) -> int:
+    """How many interpreted runs the change moves (each loses its interpreters)."""
+    return sum(1 for a in solution.assignments if a.interpretation and a.session in change
+               and (a.slot, a.room) not in {r[:2] for r in change[a.session]})
 
 
 def _sample_places(ev, rng, n_sessions):
@@ -51,8 +74,9 @@ def _sample_places(ev, rng, n_sessions):
         yield from ev.places(sid, from_slot)
 
 
-@pytest.mark.parametrize("problem", [campaigncon(), generate(sessions=40, participants=120, seed=3, resolve=True)],
-                         ids=["tables-series-preferences", "resolve-with-moves"])
+@pytest.mark.parametrize("problem", [campaigncon(), generate(sessions=40, participants=120, seed=3, resolve=True),
+                                     generate(sessions=40, participants=150, seed=4, interpreters=4)],
+                         ids=["tables-series-preferences", "resolve-with-moves", "languages-interpreters"])
 def test_predicted_deltas_and_verdicts_equal_the_checkers_on_random_places(problem):
     rng = random.Random(19)
     solution = solve(problem, Options(time_limit=5, workers=1, seed=0, work=20_000))
@@ -60,8 +84,9 @@ def test_predicted_deltas_and_verdicts_equal_the_checkers_on_random_places(probl
     ev = Evaluator(problem, solution)
     before = figures(problem, solution)
     people_before = per_person(problem, solution)
-    tried = valid = swaps = losing = gaining = 0
-    kinds, moves = set(), set()
+    tried = valid = swaps = losing = gaining = lost_interpretation = 0
+    kinds, moves, interpreters_changed = set(), set(), 0
+    interpreter_people = {x.participant for x in problem.interpreters if x.participant}
     for place in _sample_places(ev, rng, 25):
         if rng.random() > 0.25:
             continue
@@ -78,6 +103,8 @@ def test_predicted_deltas_and_verdicts_equal_the_checkers_on_random_places(probl
         people_after = per_person(problem, after_solution)
         changes = [people_after[k] - people_before[k] for k in people_before]
         assert (d.lose, d.gain) == (sum(c < 0 for c in changes), sum(c > 0 for c in changes)), place
+        lost_interpretation += interpreted_runs_lost(solution, dict(place.change)) > 0
+        interpreters_changed += any(people_after[k] != people_before[k] for k in interpreter_people)
         losing += d.lose > 0
         gaining += d.gain > 0
         full = find_violations(problem, after_solution)
@@ -90,6 +117,8 @@ def test_predicted_deltas_and_verdicts_equal_the_checkers_on_random_places(probl
     assert tried > 100 and valid > 20 and swaps > 20 and len(kinds) >= 2 and losing > 10 and gaining > 10
     if problem.previous:
         assert len(moves) >= 2  # some places move a published session, some do not
+    if problem.language_rule:  # some places take interpreters away from runs, some free an interpreter who votes
+        assert lost_interpretation > 10 and interpreters_changed, (lost_interpretation, interpreters_changed)
 
 
 def test_places_list_valid_places_first_best_first_and_skip_the_current_one():
