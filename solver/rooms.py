@@ -10,7 +10,8 @@ from .data import Schedule
 
 
 def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
-    """Reassign rooms of the scheduled ordinary runs, one day at a time; True when any room changed.
+    """Reassign rooms of the scheduled ordinary runs, one day at a time, within time_limit
+    (deterministic) seconds in all; True when any room changed.
 
     Minimises overflow first, then rooms changed from the published schedule. Days are
     independent (no session spans two), so each gets its own small model (most are solved
@@ -23,8 +24,10 @@ def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
         if sched.start[u] >= 0 and not c.at_table[c.unit_session[u]]:
             by_day[c.day[sched.start[u]]].append(u)
     new_rooms: dict[int, int] = {}
+    # The limit is for the whole stage (at scale, CP-SAT would use each day's limit in full).
+    per_day = time_limit / max(1, len(by_day))
     for units in by_day.values():
-        new_rooms.update(_assign_day(sched, units, time_limit, seed))
+        new_rooms.update(_assign_day(sched, units, per_day, seed))
     changed = {u: r for u, r in new_rooms.items() if r != sched.room[u]}
     if changed:
         starts = {u: sched.start[u] for u in new_rooms}
