@@ -125,6 +125,14 @@ class Compiled:
             else:
                 self.unit_allowed.append(self.allowed[self.unit_session[u]])
         self.unit_starts = [sorted(a) for a in self.unit_allowed]
+        # Per session, the rooms in the order Schedule.free_room prefers them for an ordinary session
+        # (big enough, not a hall, the closest capacity), so that the first free one is its choice.
+        self.room_unavail = [sum(1 << self.slot_ix[x] for x in room.unavailable if x in self.slot_ix)
+                             for room in rooms]
+        self.room_order = [sorted({r for rs in self.allowed[si].values() for r in rs},
+                                  key=lambda r, need=self.vote_count[si]: (
+                                      self.capacity[r] < need, self.tables[r] > 0, abs(self.capacity[r] - need), r))
+                           for si in range(self.S)]
         self._compile_languages(person_ix)
         # People scored live: without the language rule, their sessions all run once and all but at
         # most one are one slot long. Their attendable count is the number of slots they can reach
@@ -203,6 +211,7 @@ class Compiled:
         if self._room_unavail is None:  # (per room, its unavailable slots as a mask: computed once)
             self._room_unavail = [sum(1 << self.slot_ix[x] for x in room.unavailable if x in self.slot_ix)
                                   for room in self.problem.rooms]
+        room_unavail = self._room_unavail
         suitable = [r for r, room in enumerate(self.problem.rooms)
                     if s.needs <= room.features and (room.tables > 0 or not s.at_table)]
         for t in range(self.now, self.T):
@@ -212,7 +221,7 @@ class Compiled:
             if any(j in blocked for j in span):
                 continue
             mask = self.span_mask[si][t]
-            rooms = [r for r in suitable if not self._room_unavail[r] & mask]
+            rooms = [r for r in suitable if not room_unavail[r] & mask]
             if rooms:
                 out[t] = rooms
         return out
@@ -288,6 +297,8 @@ class Schedule:
         si = c.unit_session[u]
         row = self.room_at[r]
         if not c.tables[r]:
+            if c.length[si] == 1:
+                return row[t] == -1
             return all(row[j] == -1 for j in range(t, t + c.length[si]))
         tabled = self.at_tables[r]
         if c.at_table[si]:
@@ -345,6 +356,14 @@ class Schedule:
                     if best_key is None or key < best_key:
                         best, best_key = r, key
             return best
+        if u not in c.pinned:  # its rooms at t: those of its session's order available then
+            span = c.span_mask[si][t]
+            unavailable, room_at, one = c.room_unavail, self.room_at, c.length[si] == 1
+            for r in c.room_order[si]:
+                if not unavailable[r] & span and (room_at[r][t] == -1 if one and not c.tables[r]
+                                                  else self.room_free(u, t, r)):
+                    return r
+            return -1
         need = c.vote_count[si]
         for r in rooms:
             if self.room_free(u, t, r):
@@ -426,36 +445,50 @@ class Schedule:
     # Live people: a placed or removed one-slot session changes each voter's count in one slot.
 
     def _live_put(self, voters: list[int], t: int) -> None:
-        count, occupied, value, busy, unavail = self.count, self.occupied, self.value, self.busy, self.c.p_unavail_mask
-        long_unit = self.c.long_unit
-        T, bit, gained = self.c.T, 1 << t, 0
+        count, occupied, busy, unavail = self.count, self.occupied, self.busy, self.c.p_unavail_mask
+        T, bit, changed = self.c.T, 1 << t, []
         for p in voters:
             k = p * T + t
             count[k] += 1
             if count[k] == 1:
                 occupied[p] |= bit
-                if long_unit[p] >= 0:
-                    self._live_refresh(p)
-                elif not (busy[p] | unavail[p]) & bit:
-                    value[p] += 1
-                    gained += 1
-        self.attendable += gained
+                if not (busy[p] | unavail[p]) & bit:
+                    changed.append(p)
+        if changed:
+            self._live_slot(changed, bit)
 
     def _live_take(self, voters: list[int], t: int) -> None:
-        count, occupied, value, busy, unavail = self.count, self.occupied, self.value, self.busy, self.c.p_unavail_mask
-        long_unit = self.c.long_unit
-        T, bit, lost = self.c.T, 1 << t, 0
+        count, occupied, busy, unavail = self.count, self.occupied, self.busy, self.c.p_unavail_mask
+        T, bit, changed = self.c.T, 1 << t, []
         for p in voters:
             k = p * T + t
             count[k] -= 1
             if not count[k]:
                 occupied[p] &= ~bit
-                if long_unit[p] >= 0:
-                    self._live_refresh(p)
-                elif not (busy[p] | unavail[p]) & bit:
-                    value[p] -= 1
-                    lost += 1
-        self.attendable -= lost
+                if not (busy[p] | unavail[p]) & bit:
+                    changed.append(p)
+        if changed:
+            self._live_slot(changed, bit)
+
+    def _live_slot(self, people: list[int], bit: int) -> None:
+        """These people gained or lost a reachable slot (bit) with one of their one-slot sessions."""
+        c, start, occupied, value, busy = self.c, self.start, self.occupied, self.value, self.busy
+        unavail, span_mask, unit_session, long_unit = c.p_unavail_mask, c.span_mask, c.unit_session, c.long_unit
+        change = 0
+        for p in people:
+            u = long_unit[p]
+            if u < 0:  # one more or one fewer
+                v = value[p] + (1 if occupied[p] & bit else -1)
+            else:
+                blocked = busy[p] | unavail[p]
+                reach = occupied[p] & ~blocked
+                v = reach.bit_count()
+                t = start[u]
+                if t >= 0 and not span_mask[unit_session[u]][t] & (blocked | reach):
+                    v += 1
+            change += v - value[p]
+            value[p] = v
+        self.attendable += change
 
     def _live_long(self, voters: list[int]) -> None:
         """A longer session moved: _live_refresh for each of its live voters, inlined (it is hot)."""

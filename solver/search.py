@@ -18,6 +18,11 @@ from .data import Compiled, Schedule
 
 Progress = Callable[[float, int, int], None]
 
+# How many live count updates (a move's voters scored by delta, see Compiled.live) the work budget
+# counts as one person rescored. Both cost little against the move around them; counting each as
+# one keeps the budget's pace on the clock (WORK_PER_SECOND) about where it was before live scoring.
+LIVE_PER_RESCORE = 1
+
 
 class LocalSearch:
     def __init__(self, sched: Schedule, seed: int, place_weight: int, max_moved: int | None = None,
@@ -296,6 +301,8 @@ class LocalSearch:
         started = time.monotonic()
         last_report = started
         value = s.value
+        live_n = [len(v) for v in self.c.live_voters]
+        unit_session = self.c.unit_session
         work = 0
         i = 0
         while work < max_work:
@@ -312,13 +319,15 @@ class LocalSearch:
                         break
             temp = t_start * (t_end / t_start) ** (work / max_work) if t_start > 0 else 0.0
             self.log.clear()
+            attendable_before = s.attendable
             touched = self.step()
             if touched is None:
+                s.attendable = attendable_before  # (a move given up is undone, live counts with it)
                 continue
             people = s.affected(touched)
-            work += len(people) + 1
+            # Work: people rescored, plus the live people's counts updated (much cheaper each).
+            work += len(people) + 1 + sum(live_n[unit_session[u]] for u in touched) // LIVE_PER_RESCORE
             saved = [(p, value[p]) for p in people]
-            attendable_before = s.attendable
             s.rescore(people)
             new = s.objective(self.W)
             delta = new - cur
