@@ -62,6 +62,7 @@ lint: venv
 
 bench: venv translations
 	$(BIN)/python -m solver bench
+	$(BIN)/python -m solver bench --scale $(if $(XL),--xl,)
 	$(BIN)/python -m agenda.bench
 	$(BIN)/python -m agenda.loadbench --database sqlite --seconds 20 --readers 50 --voters 32
 	@if pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then \

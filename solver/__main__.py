@@ -86,8 +86,10 @@ def cmd_baseline(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import run_bench
+    from .bench import run_bench, run_scale
 
+    if args.scale or args.xl:
+        return run_scale(args.xl, args.time_limit, args.seed, args.workers)
     return run_bench(args.instances, args.time_limit, args.seed)
 
 
@@ -143,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-limit", type=float, default=None,
                    help="seconds per instance (default: 10 small, 30 medium, 120 large)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scale", action="store_true",
+                   help="the scaling curve instead: generated events of 112, 500 and 2,000 participants")
+    p.add_argument("--xl", action="store_true", help="the scaling curve with 5,000 and 10,000 participants too")
+    p.add_argument("--workers", type=int, default=1, help="for the scaling curve's solves")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("generate", help="write a random instance")

@@ -65,3 +65,19 @@ def test_a_scaled_event_is_solved_validly_and_reproducibly():
     greedy = baseline(Compiled(p))
     assert score(p, first).attendable_votes > greedy.attendable
     assert json.dumps(first.stats["attendable_ratio"])
+
+
+def test_scaling_curve_reports_ratio_time_to_99_percent_and_memory(monkeypatch, capsys):
+    from solver import bench
+
+    monkeypatch.setattr(bench, "SCALE_SIZES", (112,))
+    assert bench.run_scale(False, 1.0) == 0
+    table = capsys.readouterr().out.strip().splitlines()
+    assert table[0].startswith("| participants | sessions | rooms | time limit | workers | attendable ratio ")
+    cells = [x.strip() for x in table[2].strip("|").split("|")]
+    assert cells[:5] == ["112", "34", "6", "1 s", "1"]
+    ratio, greedy, reached, seconds, peak = map(float, cells[5:10])
+    assert 0 < greedy <= ratio <= 1
+    assert 0 <= reached <= seconds
+    assert peak > 0
+    assert cells[-1] == "yes"
