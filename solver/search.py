@@ -22,6 +22,10 @@ Progress = Callable[[float, int, int], None]
 # counts as one person rescored. Both cost little against the move around them; counting each as
 # one keeps the budget's pace on the clock (WORK_PER_SECOND) about where it was before live scoring.
 LIVE_PER_RESCORE = 1
+# How far (as a share of the run) the clock may run ahead of the work done before it sets the cooling,
+# and the shortest runs where it may (short ones, e.g. tests, stay paced by work alone).
+CLOCK_LEAD = 0.1
+CLOCK_COOLING_SECONDS = 30.0
 
 
 class LocalSearch:
@@ -305,19 +309,28 @@ class LocalSearch:
         unit_session = self.c.unit_session
         work = 0
         i = 0
+        # Cooling follows the work done; when the clock runs far ahead of it (a machine much slower
+        # than WORK_PER_SECOND assumes, e.g. a busy one), the deadline, not the budget, will end the
+        # search: from then on it cools by the clock, so that it still ends cold rather than mid-way.
+        span = max(1e-9, deadline - started)
+        by_clock = 0.0
         while work < max_work:
             i += 1
             if i & 255 == 0:
                 now = time.monotonic()
                 if now > deadline:
                     break
+                clock = (now - started) / span
+                if span >= CLOCK_COOLING_SECONDS and (by_clock or clock > work / max_work + CLOCK_LEAD):
+                    by_clock = clock
                 if now - last_report > 0.5:
                     last_report = now
                     if progress is not None:
                         progress(now - started, shown, bound)
                     if stop is not None and stop():
                         break
-            temp = t_start * (t_end / t_start) ** (work / max_work) if t_start > 0 else 0.0
+            done = max(work / max_work, by_clock)
+            temp = t_start * (t_end / t_start) ** done if t_start > 0 else 0.0
             self.log.clear()
             attendable_before = s.attendable
             touched = self.step()

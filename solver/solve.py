@@ -110,7 +110,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     # Leave the rooms their share of the time (a fixed share of the limit, not what the clock
     # left over, so that a seed gives one answer), and a little for the rest.
     room_time = max(0.2, min(10.0, 0.25 * options.time_limit))
-    seconds = min(0.9, 0.95 - room_time / options.time_limit) * options.time_limit - (time.monotonic() - started)
+    seconds = options.time_limit * 0.9 - min(room_time, 0.05 * options.time_limit) - (time.monotonic() - started)
     work = options.work or int(options.time_limit * 0.85 * WORK_PER_SECOND)
     # With several workers, other processes anneal from the same start with other seeds;
     # the best schedule wins (ties to the lowest seed, so the answer stays reproducible).
