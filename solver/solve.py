@@ -143,7 +143,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     sched = Schedule(c)
     sched.load_placement(best)
 
-    assign_rooms(sched, room_time, options.seed)
+    assign_rooms(sched, room_time, options.seed, deadline=started + 0.97 * options.time_limit)
     number_tables(sched)
     fill_interpreters(sched)  # (new rooms may have freed a room with booths)
 
