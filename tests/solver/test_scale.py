@@ -81,3 +81,32 @@ def test_scaling_curve_reports_ratio_time_to_99_percent_and_memory(monkeypatch, 
     assert 0 <= reached <= seconds
     assert peak > 0
     assert cells[-1] == "yes"
+
+
+def _cut_short(monkeypatch, clock_cooling: bool) -> int:
+    """A 40 s search on a machine so busy that the clock ends it long before its work budget
+    (a clock that moves 0.5 s at each look: deterministic, whatever this machine's speed)."""
+    import solver.search as search_module
+
+    now = [1000.0]
+
+    def busy_clock():
+        now[0] += 0.5
+        return now[0]
+
+    p = scaled(600, seed=4)
+    c = Compiled(p)
+    sched = baseline(c, co_votes(c), biggest_room=False)
+    if not clock_cooling:
+        monkeypatch.setattr(search_module, "CLOCK_COOLING_SECONDS", float("inf"))
+    monkeypatch.setattr(search_module.time, "monotonic", busy_clock)
+    search = LocalSearch(sched, 1, c.total_votes + 1)
+    best = search.run(50_000_000, now[0] + 40, t_start=1.0, t_end=0.02)
+    monkeypatch.undo()
+    assert search.work < 50_000_000 // 4  # the clock, not the budget, ended it
+    sched.load_placement(best)
+    return sched.attendable
+
+
+def test_a_long_search_cut_short_by_the_clock_still_ends_cold(monkeypatch):
+    assert _cut_short(monkeypatch, clock_cooling=True) > _cut_short(monkeypatch, clock_cooling=False)
