@@ -62,10 +62,27 @@ STATE = select(Event.id, Event.content_generation, Event.name, Event.languages, 
                Event.default_locale).where(Event.slug == bindparam("slug"))
 
 
+_SQL: dict[str, tuple[str, bool]] = {}  # dialect → (STATE's SQL, positional parameters?)
+
+
 def _state(slug: str, engine=None):
-    """The event's state, straight from a pooled connection (no ORM work: this runs on every hit)."""
-    with (engine or db.engine).connect() as conn:
-        row = conn.execute(STATE, {"slug": slug}).first()
+    """The event's state, from a pooled connection through the driver itself (STATE compiled once per
+    dialect: this runs on every hit). JSON columns come as the driver gives them (text or lists): only
+    compared, within one process, never read."""
+    engine = engine or db.engine
+    compiled = _SQL.get(engine.dialect.name)
+    if compiled is None:
+        c = STATE.compile(dialect=engine.dialect)
+        compiled = _SQL[engine.dialect.name] = (str(c), bool(c.positional))
+    sql, positional = compiled
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql, (slug,) if positional else {"slug": slug})
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        conn.close()  # (back to the pool, which ends the read transaction)
     return tuple(row) if row is not None else None
 
 

@@ -49,3 +49,28 @@ def test_a_visitor_with_a_cookie_goes_through_the_app(app, client, demo):
     page = client.get(url).get_data(as_text=True)
     assert '<html lang="fr"' in page
     assert len(calls) == 2  # their choice (or their login) is the app's to read
+
+
+def test_on_postgresql_too_a_kept_feed_is_fresh_after_publishing(tmp_path, monkeypatch, postgres_database):
+    from agenda import create_app
+    from agenda.demo import load_demo
+    from agenda.extensions import db
+
+    from .conftest import DEMO_PASSWORD, LIGHT_SOLVER, FreshContextClient
+
+    monkeypatch.setenv("AGENDA_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_database, "BASE_URL": "http://agenda.test",
+                      "SOLVER_WORK_PER_SECOND": LIGHT_SOLVER})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        db.create_all()
+        demo = load_demo(DEMO_PASSWORD)
+        client = app.test_client()
+        calls = _count_app_requests(app)
+        url = f"/{demo.slug}/schedule.json"
+        before = client.get(url).get_json()["schedule"]["version"]
+        assert client.get(url).get_json()["schedule"]["version"] == before and len(calls) == 1
+        publish_new(demo)
+        assert client.get(url).get_json()["schedule"]["version"] != before
+        db.session.remove()
+        db.engine.dispose()
