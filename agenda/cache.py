@@ -76,13 +76,21 @@ def _state(slug: str, engine=None):
         compiled = _SQL[engine.dialect.name] = (str(c), bool(c.positional))
     sql, positional = compiled
     conn = engine.raw_connection()
+    driver = conn.driver_connection
+    # On PostgreSQL, one round trip: no BEGIN before the read nor ROLLBACK after it (one statement
+    # sees one snapshot anyway); the connection goes back to the pool as it came.
+    autocommit = engine.dialect.name == "postgresql" and hasattr(driver, "autocommit") and not driver.autocommit
     try:
+        if autocommit:
+            driver.autocommit = True
         cursor = conn.cursor()
         cursor.execute(sql, (slug,) if positional else {"slug": slug})
         row = cursor.fetchone()
         cursor.close()
     finally:
-        conn.close()  # (back to the pool, which ends the read transaction)
+        if autocommit:
+            driver.autocommit = False
+        conn.close()  # (back to the pool, which ends any read transaction)
     return tuple(row) if row is not None else None
 
 
