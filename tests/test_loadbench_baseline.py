@@ -15,7 +15,8 @@ def test_baseline_serves_the_same_bytes_from_a_bare_app_in_the_same_run():
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["public_rps"] > 0 and report["bare_rps"] > 0
-    assert report["public_share"] == round(report["public_rps"] / report["bare_rps"], 3)
+    # (the share is of the unrounded figures)
+    assert abs(report["public_share"] - report["public_rps"] / report["bare_rps"]) < 0.01
     assert all(try_["errors"] == 0 for try_ in report["bare_closed_loop"])
     # The schedule page, ICS and frab JSON, as the app sent them (gzipped, so smaller than the pages).
     sizes = report["bare_bytes"]
