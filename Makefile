@@ -66,11 +66,12 @@ lint: venv
 
 bench: venv translations
 	$(BIN)/python -m solver bench
+	$(BIN)/python -m solver bench --scale $(if $(XL),--xl,)
 	$(BIN)/python -m agenda.bench  # exits 1 when a page is over 30 KB
 	$(BIN)/python -m agenda.placesbench
-	$(BIN)/python -m agenda.loadbench --database sqlite --seconds 20 --readers 50 --voters 32
+	$(BIN)/python -m agenda.loadbench --database sqlite --seconds 20 --readers 50 --voters 32 --baseline
 	@if pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then \
-	  $(BIN)/python -m agenda.loadbench --database postgresql --seconds 20 --readers 50 --voters 32; \
+	  $(BIN)/python -m agenda.loadbench --database postgresql --seconds 20 --readers 50 --voters 32 --baseline; \
 	else echo "loadbench: no PostgreSQL at 127.0.0.1:5432, skipped"; fi
 
 clean:

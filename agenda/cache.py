@@ -5,6 +5,10 @@ and the event's state (its content generation, bumped by publishing and by edits
 public reads, and its name, languages and formats). Each request reads that state from the
 database (one small query), so every server process serves what the last change made, at
 once; nothing else is kept between requests but these finished responses.
+
+A hit for a visitor without cookies is served before Flask's request context (`fast_hits`):
+the same key (address, language by the same rule, gzip, the event's state from the same query),
+without the session, login and locale machinery a page needs but a kept response does not.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from flask import Flask, Response, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import bindparam, select
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .extensions import db
 from .i18n import LANGUAGES, PUBLIC_FEEDS
@@ -59,11 +66,42 @@ STATE = select(Event.id, Event.content_generation, Event.name, Event.languages, 
                Event.default_locale).where(Event.slug == bindparam("slug"))
 
 
-def _state(slug: str):
-    """The event's state, straight from a pooled connection (no ORM work: this runs on every hit)."""
-    with db.engine.connect() as conn:
-        row = conn.execute(STATE, {"slug": slug}).first()
+_SQL: dict[str, tuple[str, bool]] = {}  # dialect → (STATE's SQL, positional parameters?)
+
+
+def _state(slug: str, engine=None):
+    """The event's state, from a pooled connection through the driver itself (STATE compiled once per
+    dialect: this runs on every hit). JSON columns come as the driver gives them (text or lists): only
+    compared, within one process, never read."""
+    engine = engine or db.engine
+    compiled = _SQL.get(engine.dialect.name)
+    if compiled is None:
+        c = STATE.compile(dialect=engine.dialect)
+        compiled = _SQL[engine.dialect.name] = (str(c), bool(c.positional))
+    sql, positional = compiled
+    conn = engine.raw_connection()
+    driver = conn.driver_connection
+    # On PostgreSQL, one round trip: no BEGIN before the read nor ROLLBACK after it (one statement
+    # sees one snapshot anyway); the connection goes back to the pool as it came.
+    autocommit = engine.dialect.name == "postgresql" and hasattr(driver, "autocommit") and not driver.autocommit
+    try:
+        if autocommit:
+            driver.autocommit = True
+        cursor = conn.cursor()
+        cursor.execute(sql, (slug,) if positional else {"slug": slug})
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        if autocommit:
+            driver.autocommit = False
+        conn.close()  # (back to the pool, which ends any read transaction)
     return tuple(row) if row is not None else None
+
+
+def _make_key(full_path: str, locale: str, gzip: bool, endpoint: str, state: tuple) -> tuple:
+    bucket = int(time.time() // HTML_SECONDS) if endpoint in ("schedule.index", "schedule.session") else 0
+    return (full_path, locale, gzip, state[0], state[1], state[2], tuple(state[3] or ()), tuple(state[4] or ()),
+            state[5], bucket)
 
 
 def _key():
@@ -74,9 +112,53 @@ def _key():
     if state is None:
         return None
     g.event_locale = state[5]  # the language choice may fall back on it (before the view knows the event)
-    bucket = int(time.time() // HTML_SECONDS) if request.endpoint in ("schedule.index", "schedule.session") else 0
-    return (request.full_path, str(get_locale()), "gzip" in request.headers.get("Accept-Encoding", ""),
-            state[0], state[1], state[2], tuple(state[3] or ()), tuple(state[4] or ()), state[5], bucket)
+    return _make_key(request.full_path, str(get_locale()), "gzip" in request.headers.get("Accept-Encoding", ""),
+                     request.endpoint, state)
+
+
+def fast_hits(app: Flask, cache: ResponseCache, inner):
+    """WSGI: serve a kept response to a GET without cookies (nobody logged in, no language chosen)
+    straight from the cache; anything else, and every miss, goes to the app as before."""
+    from .i18n import choose_locale, known
+
+    engine = []
+
+    def hit(environ):
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_COOKIE") or not app.config.get(
+                "PUBLIC_CACHE", True):
+            return None
+        req = WerkzeugRequest(environ)
+        try:
+            endpoint, view_args = app.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return None
+        slug = view_args.get("slug")
+        if endpoint not in CACHEABLE or not slug or len(slug) > 64:
+            return None
+        if not engine:
+            with app.app_context():
+                engine.append(db.engine)
+        state = _state(slug, engine[0])
+        if state is None:
+            return None
+        locale = choose_locale(req, endpoint, lambda: known(state[5]), app.config["BABEL_DEFAULT_LOCALE"])
+        entry = cache.get(_make_key(req.full_path, locale, "gzip" in req.headers.get("Accept-Encoding", ""),
+                                    endpoint, state))
+        if entry is None:
+            return None
+        status, headers, body = entry
+        response = WerkzeugResponse(body, status=status, headers=headers)
+        if req.scheme == "https":  # (as security.set_security_headers does for the app's responses)
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response.make_conditional(req)
+
+    def app_with_fast_hits(environ, start_response):
+        response = hit(environ)
+        if response is None:
+            return inner(environ, start_response)
+        return response(environ, start_response)
+
+    return app_with_fast_hits
 
 
 # HTTP validation by language. A page's language follows the request (the language cookie, the
@@ -129,6 +211,12 @@ def conditional(response: Response, modified: datetime | None, public: bool) -> 
 def init_app(app: Flask) -> None:
     cache = ResponseCache()
     app.extensions["agenda_cache"] = cache
+    # Inside ProxyFix when there is one (security.init_app), so that the scheme is the client's.
+    outer = app.wsgi_app
+    if hasattr(outer, "app") and type(outer).__name__ == "ProxyFix":
+        outer.app = fast_hits(app, cache, outer.app)
+    else:
+        app.wsgi_app = fast_hits(app, cache, outer)
 
     @app.before_request
     def serve_cached():

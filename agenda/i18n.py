@@ -36,20 +36,28 @@ def event_default() -> str | None:
 def select_locale() -> str | None:
     if not has_request_context():  # the CLI and the worker speak English unless told otherwise
         return None
-    asked = known(request.args.get("lang"))
+    return choose_locale(request, request.endpoint, event_default, current_app.config["BABEL_DEFAULT_LOCALE"],
+                         lambda: current_user.locale if current_user and current_user.is_authenticated else None)
+
+
+def choose_locale(req, endpoint: str | None, event_locale, default: str, user_locale=lambda: None) -> str:
+    """The rule above for a werkzeug request; event_locale and user_locale are asked only when needed.
+    (Also the public cache's answer for a visitor without cookies, before Flask's request context.)"""
+    asked = known(req.args.get("lang"))
     if asked:
         return asked
-    if request.endpoint in PUBLIC_FEEDS:
-        return event_default() or current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and known(current_user.locale):
-        return current_user.locale
-    chosen = known(request.cookies.get(COOKIE))
+    if endpoint in PUBLIC_FEEDS:
+        return event_locale() or default
+    own = known(user_locale())
+    if own:
+        return own
+    chosen = known(req.cookies.get(COOKIE))
     if chosen:
         return chosen
-    browser = request.accept_languages.best_match(LANGUAGES)
+    browser = req.accept_languages.best_match(LANGUAGES)
     if browser:
         return browser
-    return event_default() or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return event_locale() or default
 
 
 def language_own_name(code: str) -> str:

@@ -7,6 +7,10 @@ schedule.json; half logged in, reading My agenda) who pause 2 s between requests
 who mark one session every second. Phase 2: a closed loop of anonymous schedule and feed requests
 with no pause, to find the requests per second sustained with a 95th percentile under 200 ms.
 Prints one JSON object (see BENCHMARKS.md). The client is asyncio: one process, many connections.
+
+With --baseline, the same closed loop then runs against a bare Flask app (`bare_app`, as many
+gunicorn workers) serving the very bytes and headers the app sent for those addresses: the
+limit the public pages' cache can approach on this machine, reported beside them in one run.
 """
 
 from __future__ import annotations
@@ -169,16 +173,17 @@ def cleanup(setup: Setup) -> None:
 
 
 @contextmanager
-def serve(setup: Setup, workers: int):
+def serve(setup: Setup, workers: int, app: str = "agenda:create_app()", extra_env: dict | None = None):
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "AGENDA_INSTANCE_PATH": setup.instance, "AGENDA_DATABASE_URL": setup.database,
-           "AGENDA_SESSION_COOKIE_SECURE": "false", "AGENDA_BASE_URL": f"http://127.0.0.1:{port}"}
+           "AGENDA_SESSION_COOKIE_SECURE": "false", "AGENDA_BASE_URL": f"http://127.0.0.1:{port}",
+           **(extra_env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",  # noqa: S603 (a fixed argv)
-                             f"127.0.0.1:{port}", "--backlog", "2048", "agenda:create_app()"],
+                             f"127.0.0.1:{port}", "--backlog", "2048", app],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -287,9 +292,13 @@ async def phase_one(port: int, setup: Setup, seconds: float, tally: Tally) -> No
     await asyncio.gather(*tasks)
 
 
+def public_paths(setup: Setup) -> list[str]:
+    return [f"/{setup.slug}/schedule", f"/{setup.slug}/schedule.ics", f"/{setup.slug}/schedule.json"]
+
+
 async def closed_loop(port: int, setup: Setup, seconds: float, concurrency: int) -> tuple[float, float, int]:
     """Anonymous requests back to back from `concurrency` clients: (requests/s, p95 ms, errors)."""
-    paths = [f"/{setup.slug}/schedule", f"/{setup.slug}/schedule.ics", f"/{setup.slug}/schedule.json"]
+    paths = public_paths(setup)
     latencies: list[float] = []
     errors = 0
     end = time.monotonic() + seconds
@@ -317,6 +326,48 @@ async def closed_loop(port: int, setup: Setup, seconds: float, concurrency: int)
     return len(latencies) / elapsed, percentile(latencies, 95), errors
 
 
+def bare_app():
+    """A bare Flask app serving recorded responses (body and headers) by path: --baseline's yardstick."""
+    from flask import Flask, Response
+
+    with open(os.environ["AGENDA_BARE_PAGES"], encoding="utf-8") as f:
+        recorded = json.load(f)
+    pages = {path: (headers, bytes.fromhex(body)) for path, (headers, body) in recorded.items()}
+    app = Flask("bare")
+
+    @app.get("/<path:path>")
+    def page(path: str):
+        headers, body = pages["/" + path]
+        return Response(body, headers=headers)
+
+    return app
+
+
+async def record(port: int, setup: Setup) -> dict[str, tuple[list, str]]:
+    """The anonymous replies the closed loop reads, as bare_app serves them."""
+    out = {}
+    client = Client("127.0.0.1", port)
+    for path in public_paths(setup):
+        reply = await client.request("GET", path)
+        headers = [(k, v) for k, v in reply.headers.items()
+                   if k not in ("content-length", "date", "server", "connection", "transfer-encoding")]
+        out[path] = (headers, reply.body.hex())
+    return out
+
+
+def closed_ladder(port: int, setup: Setup, seconds: float) -> tuple[float, int, list]:
+    """The most concurrency that keeps the 95th percentile under 200 ms: (its requests/s, errors, tries)."""
+    rps_found, errors_closed, tried = 0.0, 0, []
+    for concurrency in (64, 32, 16, 8, 4):
+        rps, p95, errors = asyncio.run(closed_loop(port, setup, seconds, concurrency))
+        tried.append({"concurrency": concurrency, "rps": round(rps), "p95_ms": round(p95, 1), "errors": errors})
+        errors_closed += errors
+        if p95 <= 200 and errors == 0:
+            rps_found = rps
+            break
+    return rps_found, errors_closed, tried
+
+
 def percentile(values: list[float], p: int) -> float:
     if not values:
         return 0.0
@@ -341,26 +392,30 @@ def votes_stored(setup: Setup) -> int:
     return n
 
 
-def run(database: str, seconds: float, readers: int, voters: int, workers: int, closed_seconds: float) -> dict:
+def run(database: str, seconds: float, readers: int, voters: int, workers: int, closed_seconds: float,
+        baseline: bool = False) -> dict:
     setup = prepare(database, readers, voters)
+    bare = {}
     try:
         with serve(setup, workers) as port:
             tally = Tally()
             asyncio.run(phase_one(port, setup, seconds, tally))
-            # The most concurrency that keeps the 95th percentile under 200 ms (and its throughput).
-            public_rps, errors_closed, tried = 0.0, 0, []
-            for concurrency in (64, 32, 16, 8, 4):
-                rps, p95, errors = asyncio.run(closed_loop(port, setup, closed_seconds, concurrency))
-                tried.append({"concurrency": concurrency, "rps": round(rps), "p95_ms": round(p95, 1),
-                              "errors": errors})
-                errors_closed += errors
-                if p95 <= 200 and errors == 0:
-                    public_rps = rps
-                    break
+            public_rps, errors_closed, tried = closed_ladder(port, setup, closed_seconds)
+            pages = asyncio.run(record(port, setup)) if baseline else None
+        if pages is not None:
+            path = os.path.join(setup.instance, "bare-pages.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(pages, f)
+            with serve(setup, workers, "agenda.loadbench:bare_app()", {"AGENDA_BARE_PAGES": path}) as port:
+                bare_rps, bare_errors, bare_tried = closed_ladder(port, setup, closed_seconds)
+            errors_closed += bare_errors
+            bare = {"bare_rps": round(bare_rps), "bare_closed_loop": bare_tried,
+                    "public_share": round(public_rps / bare_rps, 3) if bare_rps else 0.0,
+                    "bare_bytes": {p: len(bytes.fromhex(body)) for p, (_h, body) in pages.items()}}
         stored = votes_stored(setup)
     finally:
         cleanup(setup)
-    return {
+    return {**bare,
         "database": database, "seconds": seconds, "requests": tally.requests,
         "errors": tally.errors + errors_closed,
         "p50_ms": {k: round(percentile(v, 50), 1) for k, v in tally.latencies.items()},
@@ -380,8 +435,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--closed-seconds", type=float, default=8, help="length of each closed-loop try")
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
+    parser.add_argument("--baseline", action="store_true",
+                        help="then the same closed loop on a bare Flask app serving the same bytes (bare_rps)")
     args = parser.parse_args(argv)
-    result = run(args.database, args.seconds, args.readers, args.voters, args.workers, args.closed_seconds)
+    result = run(args.database, args.seconds, args.readers, args.voters, args.workers, args.closed_seconds,
+                 args.baseline)
     if args.json:
         print(json.dumps(result))
     else:

@@ -86,19 +86,23 @@ def cmd_baseline(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import run_bench
+    from .bench import run_bench, run_scale
 
+    if args.scale or args.xl:
+        return run_scale(args.xl, args.time_limit, args.seed, args.workers)
     return run_bench(args.instances, args.time_limit, args.seed)
 
 
 def cmd_generate(args) -> int:
-    from .generate import campaigncon, generate
+    from .generate import campaigncon, generate, scaled
     from .problem import problem_to_dict
 
     if args.campaigncon:
         problem = campaigncon(args.seed)
+    elif args.preset == "xl":
+        problem = scaled(args.participants if args.participants is not None else 5000, args.seed)
     else:
-        problem = generate(args.sessions, args.participants, args.days, args.slots_per_day,
+        problem = generate(args.sessions, args.participants or 200, args.days, args.slots_per_day,
                            args.rooms, args.seed, resolve=args.resolve, interpreters=args.interpreters)
     text = json.dumps(problem_to_dict(problem), indent=1)
     if args.out == "-":
@@ -141,11 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-limit", type=float, default=None,
                    help="seconds per instance (default: 10 small, 30 medium, 120 large)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scale", action="store_true",
+                   help="the scaling curve instead: generated events of 112, 500 and 2,000 participants")
+    p.add_argument("--xl", action="store_true", help="the scaling curve with 5,000 and 10,000 participants too")
+    p.add_argument("--workers", type=int, default=1, help="for the scaling curve's solves")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("generate", help="write a random instance")
     p.add_argument("--sessions", type=int, default=80)
-    p.add_argument("--participants", type=int, default=200)
+    p.add_argument("--participants", type=int, default=None, help="default 200 (xl: 5000)")
     p.add_argument("--days", type=int, default=3)
     p.add_argument("--slots-per-day", type=int, default=4)
     p.add_argument("--rooms", type=int, default=8)
@@ -156,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--campaigncon", action="store_true",
                    help="a CampaignCon-like event with a hall of tables, repeated runs, a series and "
                         "preferred times (uses only --seed)")
+    p.add_argument("--preset", choices=["xl"], default=None,
+                   help="xl: a FOSDEM-sized event (5,000 participants, 1,500 sessions, 60 rooms of 40 to 1,000 "
+                        "seats, 4 days of 8 slots, plenaries); with --participants, sessions and rooms in proportion")
     p.add_argument("--out", default="-")
     p.set_defaults(func=cmd_generate)
 

@@ -31,27 +31,26 @@ def greedy_fill(sched: Schedule, co: list[dict[int, int]], biggest_room: bool) -
     c = sched.c
     order = sorted((si for si in range(c.S) if sched.n_placed[si] == 0 and free_units(sched, si)),
                    key=lambda si: (-c.vote_count[si], si))
+    # The sessions in each slot, kept here as they are placed (scanning every room is slow at scale).
+    running = [sessions_in(sched, t) for t in range(c.T)]
     for si in order:
         u = free_units(sched, si)[0]
-        best = None
-        for t in c.unit_starts[u]:
+        row = co[si]
+        # Least clash first, then earliest: the first of these with a free room is the greedy's choice.
+        candidates = sorted((sum(row.get(other, 0) for j in range(t, t + c.length[si]) for other in running[j]), t)
+                            for t in c.unit_starts[u])
+        for _clash, t in candidates:
             if biggest_room and not c.at_table[si]:
                 free = [r for r in c.unit_allowed[u][t] if sched.room_free(u, t, r)]
                 ok = free and sched.people_free(si, t) and sched.order_ok(u, t)
                 r = max(free, key=lambda r: (c.capacity[r], -r)) if ok else -1
             else:
                 r = sched.free_room(u, t)
-            if r < 0:
-                continue
-            clash = 0
-            row = co[si]
-            for j in range(t, t + c.length[si]):
-                for other in sessions_in(sched, j):
-                    clash += row.get(other, 0)
-            if best is None or clash < best[0]:
-                best = (clash, t, r)
-        if best is not None:
-            sched.put(u, best[1], best[2])
+            if r >= 0:
+                sched.put(u, t, r)
+                for j in range(t, t + c.length[si]):
+                    running[j].append(si)
+                break
 
 
 def baseline(c: Compiled, co: list[dict[int, int]] | None = None, biggest_room: bool = True) -> Schedule:

@@ -140,3 +140,62 @@ def format_language_table(rows: list[dict]) -> str:
         lines.append(f"| {r['instance']} | {r['method']} | {r['valid']} | {r['attendable']} | {r['ratio']:.4f} "
                      f"| {r['not_understood']} | {r['interpreted_runs']} | {r['unscheduled']} |")
     return "\n".join(lines)
+
+
+SCALE_SIZES = (112, 500, 2000)
+XL_SIZES = (5000, 10000)
+
+
+def _solve_with_timeline(path: str, out: str, limit: float, seed: int, workers: int) -> tuple[dict, list]:
+    """Solve in a process of its own; returns its stats and its progress as (seconds, objective) pairs."""
+    result = subprocess.run([sys.executable, "-m", "solver", "solve", path, "--out", out,  # noqa: S603 (fixed argv)
+                             "--time-limit", str(limit), "--seed", str(seed), "--workers", str(workers)],
+                            check=True, capture_output=True, text=True)
+    timeline = []
+    for line in result.stderr.splitlines():
+        parts = line.split("]", 1)[-1].split()
+        if len(parts) >= 5 and parts[1] == "objective":  # "12.5s  objective 3600  bound 3700"
+            timeline.append((float(parts[0].rstrip("s")), int(parts[2])))
+    with open(out, encoding="utf-8") as f:
+        return json.load(f)["stats"], timeline
+
+
+def run_scale(xl: bool, time_limit: float | None, seed: int = 0, workers: int = 1) -> int:
+    """The scaling curve: generated events of 112 to 2,000 participants (and 5,000, 10,000 with xl),
+    sessions and rooms in proportion (generate.scaled), each solved and checked."""
+    from .generate import scaled
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in SCALE_SIZES + (XL_SIZES if xl else ()):
+            problem = scaled(n, seed=1)
+            path = os.path.join(tmp, f"scaled-{n}.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(problem_to_dict(problem), f)
+            limit = time_limit or default_time_limit(len(problem.sessions))
+            print(f"solving {n} participants ({limit:g}s) …", file=sys.stderr, flush=True)
+            greedy_out = os.path.join(tmp, f"scaled-{n}-greedy.json")
+            _run(["baseline", path], greedy_out)
+            out = os.path.join(tmp, f"scaled-{n}-solver.json")
+            stats, timeline = _solve_with_timeline(path, out, limit, seed, workers)
+            solution = load_solution(out)
+            s = score(problem, solution)
+            final = s.attendable_votes
+            reached = next((t for t, objective in timeline if objective >= 0.99 * final), stats["wall_seconds"])
+            rows.append({"participants": n, "sessions": len(problem.sessions), "rooms": len(problem.rooms),
+                         "limit": limit, "ratio": s.ratio, "greedy": score(problem, load_solution(greedy_out)).ratio,
+                         "reached": reached, "seconds": stats["wall_seconds"], "peak_mb": stats.get("peak_mb", 0.0),
+                         "valid": "yes" if not find_violations(problem, solution) else "NO",
+                         "unscheduled": s.unscheduled})
+    print(format_scale_table(rows, workers))
+    return 1 if any(r["valid"] == "NO" for r in rows) else 0
+
+
+def format_scale_table(rows: list[dict], workers: int = 1) -> str:
+    lines = ["| participants | sessions | rooms | time limit | workers | attendable ratio | greedy ratio "
+             "| seconds to 99 % of final | seconds | peak MB | unscheduled | valid |", "|" + "---|" * 12]
+    for r in rows:
+        lines.append(f"| {r['participants']} | {r['sessions']} | {r['rooms']} | {r['limit']:g} s | {workers} "
+                     f"| {r['ratio']:.4f} | {r['greedy']:.4f} | {r['reached']:.1f} | {r['seconds']:.1f} "
+                     f"| {r['peak_mb']:.0f} | {r['unscheduled']} | {r['valid']} |")
+    return "\n".join(lines)

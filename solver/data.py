@@ -118,6 +118,7 @@ class Compiled:
 
         # Sessions whose moves or preference misses are counted.
         self.watched = [si in self.published_future or self.prefer_mask[si] != 0 for si in range(self.S)]
+        self._room_unavail: list[int] | None = None
         self.allowed = [self._allowed(si) for si in range(self.S)]
         self.unit_allowed: list[dict[int, list[int]]] = []
         for u in range(self.U):
@@ -127,7 +128,32 @@ class Compiled:
             else:
                 self.unit_allowed.append(self.allowed[self.unit_session[u]])
         self.unit_starts = [sorted(a) for a in self.unit_allowed]
+        # Per session, the rooms in the order Schedule.free_room prefers them for an ordinary session
+        # (big enough, not a hall, the closest capacity), so that the first free one is its choice.
+        self.room_unavail = [sum(1 << self.slot_ix[x] for x in room.unavailable if x in self.slot_ix)
+                             for room in rooms]
+        self.room_order = [sorted({r for rs in self.allowed[si].values() for r in rs},
+                                  key=lambda r, need=self.demand[si]: (
+                                      self.capacity[r] < need, self.tables[r] > 0, abs(self.capacity[r] - need), r))
+                           for si in range(self.S)]
         self._compile_languages(person_ix)
+        # People scored live: without the language rule, their sessions all run once and all but at
+        # most one are one slot long. Their attendable count is the number of slots they can reach
+        # holding one of their one-slot sessions, plus one for the longer session when it is
+        # reachable and overlaps none of those (taking it would otherwise cost as much as it gains).
+        # Schedule keeps, per such person, how many of their one-slot sessions each slot holds, so
+        # that a move updates them by a delta each, with no rescoring; the search rescores the others.
+        self.long_unit = [-1] * self.P  # a live person's longer session's unit
+        self.live = [False] * self.P
+        for p, vs in enumerate(self.votes):
+            longer = [si for si in vs if self.length[si] > 1]
+            if not self.lang_rule and self.single_run[p] and len(longer) <= 1:
+                self.live[p] = True
+                if longer:
+                    self.long_unit[p] = self.units_of[longer[0]][0]
+        self.live_voters = [[p for p in vs if self.live[p]] for vs in self.voters]
+        self.other_voters = [[p for p in vs if not self.live[p]] for vs in self.voters]
+        self.live_facilitators = [[p for p in fs if self.live[p]] for fs in self.facilitators]
 
     def _compile_languages(self, person_ix: dict[str, int]) -> None:
         """Languages as bits, and the interpreters: only under the language rule (solver-io.md)."""
@@ -185,17 +211,20 @@ class Compiled:
             m = self.p_unavail_mask[p]
             blocked.update(t for t in range(self.T) if m >> t & 1)
         out: dict[int, list[int]] = {}
+        if self._room_unavail is None:  # (per room, its unavailable slots as a mask: computed once)
+            self._room_unavail = [sum(1 << self.slot_ix[x] for x in room.unavailable if x in self.slot_ix)
+                                  for room in self.problem.rooms]
+        room_unavail = self._room_unavail
+        suitable = [r for r, room in enumerate(self.problem.rooms)
+                    if s.needs <= room.features and (room.tables > 0 or not s.at_table)]
         for t in range(self.now, self.T):
             if not self.span_ok(si, t):
                 continue
             span = range(t, t + self.length[si])
             if any(j in blocked for j in span):
                 continue
-            rooms = [
-                r for r, room in enumerate(self.problem.rooms)
-                if s.needs <= room.features and (room.tables > 0 or not s.at_table)
-                and not any(self.problem.slots[j].id in room.unavailable for j in span)
-            ]
+            mask = self.span_mask[si][t]
+            rooms = [r for r in suitable if not room_unavail[r] & mask]
             if rooms:
                 out[t] = rooms
         return out
@@ -243,6 +272,10 @@ class Schedule:
         self.at_tables: list[list[list[int]]] = [[[] for _ in range(c.T)] for _ in range(c.R)]  # table units
         self.busy = [0] * c.P  # bitmask of slots each person spends in their own sessions
         self.value = [0] * c.P
+        # Live people (Compiled.live): per person and slot, how many of their sessions it holds (at
+        # p * T + t), and the slots holding any as a mask; their value is kept exact on every change.
+        self.count = [0] * (c.P * c.T)
+        self.occupied = [0] * c.P
         self.n_placed = [0] * c.S
         self.placed = 0
         # Published sessions not where they were (dropped, or runs in other slots): all, until placed.
@@ -267,6 +300,8 @@ class Schedule:
         si = c.unit_session[u]
         row = self.room_at[r]
         if not c.tables[r]:
+            if c.length[si] == 1:
+                return row[t] == -1
             return all(row[j] == -1 for j in range(t, t + c.length[si]))
         tabled = self.at_tables[r]
         if c.at_table[si]:
@@ -324,6 +359,14 @@ class Schedule:
                     if best_key is None or key < best_key:
                         best, best_key = r, key
             return best
+        if u not in c.pinned:  # its rooms at t: those of its session's order available then
+            span = c.span_mask[si][t]
+            unavailable, room_at, one = c.room_unavail, self.room_at, c.length[si] == 1
+            for r in c.room_order[si]:
+                if not unavailable[r] & span and (room_at[r][t] == -1 if one and not c.tables[r]
+                                                  else self.room_free(u, t, r)):
+                    return r
+            return -1
         need = c.demand[si]
         for r in rooms:
             if self.room_free(u, t, r):
@@ -365,6 +408,12 @@ class Schedule:
         if self.n_placed[si] == 1:
             self.placed += 1
         self._refresh(si)
+        if c.length[si] == 1:
+            self._live_put(c.live_voters[si], t)
+        else:
+            self._live_long(c.live_voters[si])
+        for p in c.live_facilitators[si]:
+            self._live_refresh(p)
 
     def take(self, u: int) -> tuple[int, int]:
         """Unschedule a unit; its interpreters are released."""
@@ -388,7 +437,92 @@ class Schedule:
         if self.n_placed[si] == 0:
             self.placed -= 1
         self._refresh(si)
+        if c.length[si] == 1:
+            self._live_take(c.live_voters[si], t)
+        else:
+            self._live_long(c.live_voters[si])
+        for p in c.live_facilitators[si]:
+            self._live_refresh(p)
         return t, r
+
+    # Live people: a placed or removed one-slot session changes each voter's count in one slot.
+
+    def _live_put(self, voters: list[int], t: int) -> None:
+        count, occupied, busy, unavail = self.count, self.occupied, self.busy, self.c.p_unavail_mask
+        T, bit, changed = self.c.T, 1 << t, []
+        for p in voters:
+            k = p * T + t
+            count[k] += 1
+            if count[k] == 1:
+                occupied[p] |= bit
+                if not (busy[p] | unavail[p]) & bit:
+                    changed.append(p)
+        if changed:
+            self._live_slot(changed, bit)
+
+    def _live_take(self, voters: list[int], t: int) -> None:
+        count, occupied, busy, unavail = self.count, self.occupied, self.busy, self.c.p_unavail_mask
+        T, bit, changed = self.c.T, 1 << t, []
+        for p in voters:
+            k = p * T + t
+            count[k] -= 1
+            if not count[k]:
+                occupied[p] &= ~bit
+                if not (busy[p] | unavail[p]) & bit:
+                    changed.append(p)
+        if changed:
+            self._live_slot(changed, bit)
+
+    def _live_slot(self, people: list[int], bit: int) -> None:
+        """These people gained or lost a reachable slot (bit) with one of their one-slot sessions."""
+        c, start, occupied, value, busy = self.c, self.start, self.occupied, self.value, self.busy
+        unavail, span_mask, unit_session, long_unit = c.p_unavail_mask, c.span_mask, c.unit_session, c.long_unit
+        change = 0
+        for p in people:
+            u = long_unit[p]
+            if u < 0:  # one more or one fewer
+                v = value[p] + (1 if occupied[p] & bit else -1)
+            else:
+                blocked = busy[p] | unavail[p]
+                reach = occupied[p] & ~blocked
+                v = reach.bit_count()
+                t = start[u]
+                if t >= 0 and not span_mask[unit_session[u]][t] & (blocked | reach):
+                    v += 1
+            change += v - value[p]
+            value[p] = v
+        self.attendable += change
+
+    def _live_long(self, voters: list[int]) -> None:
+        """A longer session moved: _live_refresh for each of its live voters, inlined (it is hot)."""
+        c, start, occupied, value, busy = self.c, self.start, self.occupied, self.value, self.busy
+        unavail, span_mask, unit_session, long_unit = c.p_unavail_mask, c.span_mask, c.unit_session, c.long_unit
+        change = 0
+        for p in voters:
+            blocked = busy[p] | unavail[p]
+            reach = occupied[p] & ~blocked
+            v = reach.bit_count()
+            u = long_unit[p]
+            t = start[u]
+            if t >= 0 and not span_mask[unit_session[u]][t] & (blocked | reach):
+                v += 1
+            change += v - value[p]
+            value[p] = v
+        self.attendable += change
+
+    def _live_refresh(self, p: int) -> None:
+        """A live person's value from their counts (Compiled.live), after anything of theirs changed."""
+        c = self.c
+        blocked = self.busy[p] | c.p_unavail_mask[p]
+        reach = self.occupied[p] & ~blocked
+        v = reach.bit_count()
+        u = c.long_unit[p]
+        if u >= 0 and self.start[u] >= 0:
+            span = c.span_mask[c.unit_session[u]][self.start[u]]
+            if not span & (blocked | reach):
+                v += 1
+        self.attendable += v - self.value[p]
+        self.value[p] = v
 
     # Interpretation
 
@@ -457,12 +591,14 @@ class Schedule:
         self.miss_of[si] = miss
 
     def affected(self, units) -> set[int]:
+        """The people to rescore after these units changed (live people are already up to date)."""
         c = self.c
         out: set[int] = set(c.interp_people)  # (released or newly busy interpreters)
+        live = c.live
         for u in units:
             si = c.unit_session[u]
-            out.update(c.voters[si])
-            out.update(c.facilitators[si])
+            out.update(c.other_voters[si])
+            out.update(p for p in c.facilitators[si] if not live[p])
         return out
 
     def person_value(self, p: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import replace
 from datetime import date, timedelta
@@ -91,6 +92,62 @@ def generate(
     if not resolve:
         return problem
     return _as_resolve(problem, rng, slots_per_day)
+
+
+XL_TIMES = ["09:00", "10:15", "11:30", "12:45", "14:00", "15:15", "16:30", "17:45"]
+
+
+def scaled(participants: int = 5000, seed: int = 1, votes_per_person: float = 8.0) -> Problem:
+    """A FOSDEM-sized event (the `xl` preset at 5,000 participants): 4 days of 8 slots, sessions
+    (0.3 per participant) and rooms (60 per 5,000, 40 to 1,000 seats) in proportion, a plenary
+    opening and closing each day in the biggest room, votes skewed (a few very popular sessions,
+    a long tail) as in the benchmarks."""
+    rng = random.Random(seed)  # noqa: S311 (generated instances, not secrets)
+    n_sessions = max(20, round(participants * 0.3))
+    n_rooms = max(6, round(participants * 0.012))
+    slots = [Slot(f"d{d + 1}-{k + 1}", (date(2017, 11, 7) + timedelta(days=d)).isoformat(), start, "")
+             for d in range(4) for k, start in enumerate(XL_TIMES)]
+    slot_ids = [s.id for s in slots]
+    sizes = [40, 40, 50, 60, 60, 80, 100, 120, 150, 200, 300]
+    room_list = [Room("r1", 1000, frozenset({"projector", "interpretation", "step-free"}))]
+    for i in range(2, n_rooms + 1):
+        features = {f for f, share in (("projector", 0.8), ("step-free", 0.7)) if rng.random() < share}
+        unavailable = frozenset(rng.sample(slot_ids, k=rng.randint(0, 2)))
+        room_list.append(Room(f"r{i}", rng.choice(sizes), frozenset(features), unavailable))
+    people = [f"p{i + 1}" for i in range(participants)]
+    session_list = []
+    for d in range(4):  # plenaries: each morning's first slot and each evening's last, in the big room
+        for k, title in ((0, "Morning plenary"), (7, "Evening plenary")):
+            session_list.append(Session(f"plenary-{d + 1}-{k + 1}", f"{title}, day {d + 1}", 1, "en",
+                                        frozenset({"projector"}), (people[d],), frozenset(),
+                                        Placement(slot_ids[d * 8 + k], "r1")))
+    topics = ["Lightning talk", "Devroom talk", "Workshop", "BoF", "Hackathon", "Panel", "Keynote", "Demo"]
+    while len(session_list) < n_sessions:
+        i = len(session_list) + 1
+        needs = {"projector"} if rng.random() < 0.4 else set()
+        if rng.random() < 0.03:
+            needs.add("step-free")
+        facs = tuple(rng.sample(people, 1 if rng.random() < 0.8 else rng.randint(2, 3)))
+        unavailable = frozenset(rng.sample(slot_ids, rng.randint(1, 3))) if rng.random() < 0.15 else frozenset()
+        session_list.append(Session(f"s{i}", f"{rng.choice(topics)} {i}", 2 if rng.random() < 0.08 else 1,
+                                    "en", frozenset(needs), facs, unavailable, None))
+    popularity = [rng.paretovariate(1.5) for _ in session_list]
+    open_sessions = [i for i, s in enumerate(session_list) if s.fixed is None]
+    weights = [popularity[i] for i in open_sessions]
+    cumulative = list(itertools.accumulate(weights))
+    person_list = []
+    for pid in people:
+        n = max(0, min(len(open_sessions), int(rng.gauss(votes_per_person, 2))))
+        chosen: set[int] = set()
+        while len(chosen) < n:
+            chosen.add(rng.choices(open_sessions, cum_weights=cumulative)[0])
+        unavailable = frozenset(rng.sample(slot_ids, rng.randint(2, 6))) if rng.random() < 0.15 else frozenset()
+        if pid in people[:4]:  # the plenaries' hosts are there throughout
+            unavailable = frozenset()
+        person_list.append(Participant(pid, ("en",), unavailable,
+                                       tuple(session_list[i].id for i in sorted(chosen))))
+    return Problem(tuple(slots), tuple(room_list), tuple(session_list), tuple(person_list),
+                   name=f"xl-{participants}-{seed}", timezone="Europe/Brussels")
 
 
 def _with_interpreters(problem: Problem, n: int, rng: random.Random) -> Problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
@@ -9,8 +10,10 @@ from ortools.sat.python import cp_model
 from .data import Schedule
 
 
-def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
-    """Reassign rooms of the scheduled ordinary runs, one day at a time; True when any room changed.
+def assign_rooms(sched: Schedule, time_limit: float, seed: int, deadline: float | None = None) -> bool:
+    """Reassign rooms of the scheduled ordinary runs, one day at a time, within time_limit
+    (deterministic) seconds in all, and by the clock's deadline (time.monotonic()) when given, a
+    backstop for a busy machine; True when any room changed.
 
     Minimises overflow first, then rooms changed from the published schedule. Days are
     independent (no session spans two), so each gets its own small model (most are solved
@@ -23,8 +26,13 @@ def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
         if sched.start[u] >= 0 and not c.at_table[c.unit_session[u]]:
             by_day[c.day[sched.start[u]]].append(u)
     new_rooms: dict[int, int] = {}
-    for units in by_day.values():
-        new_rooms.update(_assign_day(sched, units, time_limit, seed))
+    # The limit is for the whole stage (at scale, CP-SAT would use each day's limit in full).
+    per_day = time_limit / max(1, len(by_day))
+    for k, units in enumerate(by_day.values()):
+        wall = per_day + 5
+        if deadline is not None:
+            wall = max(0.1, min(wall, (deadline - time.monotonic()) / (len(by_day) - k)))
+        new_rooms.update(_assign_day(sched, units, per_day, seed, wall))
     changed = {u: r for u, r in new_rooms.items() if r != sched.room[u]}
     if changed:
         starts = {u: sched.start[u] for u in new_rooms}
@@ -40,7 +48,7 @@ def assign_rooms(sched: Schedule, time_limit: float, seed: int) -> bool:
     return bool(changed)
 
 
-def _assign_day(sched: Schedule, units: list[int], time_limit: float, seed: int) -> dict[int, int]:
+def _assign_day(sched: Schedule, units: list[int], time_limit: float, seed: int, wall: float) -> dict[int, int]:
     c = sched.c
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -85,7 +93,7 @@ def _assign_day(sched: Schedule, units: list[int], time_limit: float, seed: int)
     # Room assignment is close to a matching: its LP relaxation guides the search well.
     solver.parameters.linearization_level = 2
     solver.parameters.max_deterministic_time = time_limit
-    solver.parameters.max_time_in_seconds = time_limit + 5
+    solver.parameters.max_time_in_seconds = wall
     solver.parameters.random_seed = seed
     # CP-SAT may stop before it has matched the hint: take its rooms only when they are better.
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value >= current_cost:

@@ -18,6 +18,15 @@ from .data import Compiled, Schedule
 
 Progress = Callable[[float, int, int], None]
 
+# How many live count updates (a move's voters scored by delta, see Compiled.live) the work budget
+# counts as one person rescored. Both cost little against the move around them; counting each as
+# one keeps the budget's pace on the clock (WORK_PER_SECOND) about where it was before live scoring.
+LIVE_PER_RESCORE = 1
+# How far (as a share of the run) the clock may run ahead of the work done before it sets the cooling,
+# and the shortest runs where it may (short ones, e.g. tests, stay paced by work alone).
+CLOCK_LEAD = 0.1
+CLOCK_COOLING_SECONDS = 30.0
+
 
 class LocalSearch:
     def __init__(self, sched: Schedule, seed: int, place_weight: int, max_moved: int | None = None,
@@ -296,29 +305,42 @@ class LocalSearch:
         started = time.monotonic()
         last_report = started
         value = s.value
+        live_n = [len(v) for v in self.c.live_voters]
+        unit_session = self.c.unit_session
         work = 0
         i = 0
+        # Cooling follows the work done; when the clock runs far ahead of it (a machine much slower
+        # than WORK_PER_SECOND assumes, e.g. a busy one), the deadline, not the budget, will end the
+        # search: from then on it cools by the clock, so that it still ends cold rather than mid-way.
+        span = max(1e-9, deadline - started)
+        by_clock = 0.0
         while work < max_work:
             i += 1
             if i & 255 == 0:
                 now = time.monotonic()
                 if now > deadline:
                     break
+                clock = (now - started) / span
+                if span >= CLOCK_COOLING_SECONDS and (by_clock or clock > work / max_work + CLOCK_LEAD):
+                    by_clock = clock
                 if now - last_report > 0.5:
                     last_report = now
                     if progress is not None:
                         progress(now - started, shown, bound)
                     if stop is not None and stop():
                         break
-            temp = t_start * (t_end / t_start) ** (work / max_work) if t_start > 0 else 0.0
+            done = max(work / max_work, by_clock)
+            temp = t_start * (t_end / t_start) ** done if t_start > 0 else 0.0
             self.log.clear()
+            attendable_before = s.attendable
             touched = self.step()
             if touched is None:
+                s.attendable = attendable_before  # (a move given up is undone, live counts with it)
                 continue
             people = s.affected(touched)
-            work += len(people) + 1
+            # Work: people rescored, plus the live people's counts updated (much cheaper each).
+            work += len(people) + 1 + sum(live_n[unit_session[u]] for u in touched) // LIVE_PER_RESCORE
             saved = [(p, value[p]) for p in people]
-            attendable_before = s.attendable
             s.rescore(people)
             new = s.objective(self.W)
             delta = new - cur

@@ -107,8 +107,10 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     if options.progress:
         options.progress(time.monotonic() - started, _objective(start), bound)
 
-    # Leave a little of the time for the rooms.
-    seconds = options.time_limit * 0.9 - (time.monotonic() - started)
+    # Leave the rooms their share of the time (a fixed share of the limit, not what the clock
+    # left over, so that a seed gives one answer), and a little for the rest.
+    room_time = max(0.2, min(10.0, 0.25 * options.time_limit))
+    seconds = options.time_limit * 0.9 - min(room_time, 0.05 * options.time_limit) - (time.monotonic() - started)
     work = options.work or int(options.time_limit * 0.85 * WORK_PER_SECOND)
     # With several workers, other processes anneal from the same start with other seeds;
     # the best schedule wins (ties to the lowest seed, so the answer stays reproducible).
@@ -141,9 +143,7 @@ def solve(problem: Problem, options: Options | None = None) -> Solution:
     sched = Schedule(c)
     sched.load_placement(best)
 
-    # A fixed share of the limit (not what the clock left over), so that a seed gives one answer.
-    room_time = max(0.2, min(10.0, 0.25 * options.time_limit))
-    assign_rooms(sched, room_time, options.seed)
+    assign_rooms(sched, room_time, options.seed, deadline=started + 0.97 * options.time_limit)
     number_tables(sched)
     fill_interpreters(sched)  # (new rooms may have freed a room with booths)
 
