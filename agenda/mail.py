@@ -103,7 +103,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
 def unsubscribe_url(user_id: int, topic: str) -> str:
     outside = nullcontext() if has_request_context() else current_app.test_request_context("/")
     with outside:
-        return base_url() + url_for("unsubscribe.confirm", token=unsubscribe_token(user_id, topic))
+        return base_url() + url_for("unsubscribe.confirm", signed=unsubscribe_token(user_id, topic))
 
 
 def queue(key: str, to: str, template: str, subject, user: User | None = None, event: Event | None = None,

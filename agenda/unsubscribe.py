@@ -23,18 +23,18 @@ def _load(token: str):
     return found
 
 
-@bp.get("/unsubscribe/<token>")
+@bp.get("/unsubscribe/<signed>")
 @permission("account.anonymous")
-def confirm(token):
-    user, topic = _load(token)
-    return render_template("unsubscribe/confirm.html", token=token, topic=mailings.topic_label(topic),
+def confirm(signed):
+    user, topic = _load(signed)
+    return render_template("unsubscribe/confirm.html", token=signed, topic=mailings.topic_label(topic),
                            done=not user.wants_email(topic))
 
 
 @csrf.exempt
-@bp.post("/unsubscribe/<token>")
+@bp.post("/unsubscribe/<signed>")
 @permission("account.anonymous")
-def unsubscribe(token):
-    user, topic = _load(token)
+def unsubscribe(signed):
+    user, topic = _load(signed)
     mailings.unsubscribe(user, topic)
-    return render_template("unsubscribe/confirm.html", token=token, topic=mailings.topic_label(topic), done=True)
+    return render_template("unsubscribe/confirm.html", token=signed, topic=mailings.topic_label(topic), done=True)

@@ -294,14 +294,15 @@ def smtp_server(app):
 
 
 def outbox(app) -> list:
-    """The messages written to the instance folder's outbox/ (the default without SMTP), parsed."""
+    """The messages written to the instance folder's outbox/ (the default without SMTP), parsed, in
+    the order they were written (file names are fixed at queueing, not by time)."""
     import email
     from email import policy
     from pathlib import Path
 
     folder = Path(app.instance_path) / "outbox"
     return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
-            for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
+            for p in sorted(folder.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))] if folder.exists() else []
 
 
 # The test world (tests/world.py) is built once per database kind and copied for each test

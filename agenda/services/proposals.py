@@ -9,6 +9,7 @@ from itertools import groupby
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
+from ..access import get_by_id
 from ..addresses import AddressError, canonical
 from ..db_tx import insert_ignore, transaction
 from ..enums import InvitationState, ProposalStatus
@@ -150,7 +151,7 @@ def set_scheduling(proposal: Proposal, runs: int | None, after_id: int | None) -
         raise ServiceError(_("A session longer than one slot runs once."), "runs")
     after = None
     if after_id:
-        after = db.session.get(Proposal, after_id)
+        after = get_by_id(Proposal, after_id)
         if after is None or after.event_id != proposal.event_id or after.id == proposal.id:
             raise ServiceError(_("Choose another session of this event."), "after")
         seen, step = {proposal.id}, after
