@@ -150,7 +150,10 @@ def fast_hits(app: Flask, cache: ResponseCache, inner):
         response = WerkzeugResponse(body, status=status, headers=headers)
         if req.scheme == "https":  # (as security.set_security_headers does for the app's responses)
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        return response.make_conditional(req)
+        since = req.if_modified_since  # a date from a copy in another language never validates
+        if since is not None and not _speaks(since, locale if locale in LANGUAGES else LANGUAGES[0]):
+            environ = {k: v for k, v in environ.items() if k != "HTTP_IF_MODIFIED_SINCE"}
+        return response.make_conditional(environ)
 
     def app_with_fast_hits(environ, start_response):
         response = hit(environ)

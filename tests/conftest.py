@@ -301,8 +301,10 @@ def outbox(app) -> list:
     from pathlib import Path
 
     folder = Path(app.instance_path) / "outbox"
-    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)
-            for p in sorted(folder.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))] if folder.exists() else []
+    if not folder.exists():
+        return []
+    written = sorted(folder.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in written]
 
 
 # The test world (tests/world.py) is built once per database kind and copied for each test
