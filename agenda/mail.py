@@ -224,8 +224,9 @@ def worker_name() -> str:
     return f"{os.getpid()}@{socket.gethostname()}"
 
 
-def _gone(name: str | None) -> bool:
-    """True when `name` is a process on this machine that no longer exists."""
+def process_gone(name: str | None) -> bool:
+    """True when `name` (a `worker_name`) is a process on this machine that no longer exists: its
+    claim (a solve run, a message being sent) can be taken back at once."""
     pid, _, host = (name or "").partition("@")
     if host != socket.gethostname() or not pid.isdigit():
         return False
@@ -247,7 +248,7 @@ def recover_interrupted() -> int:
     rows = db.session.execute(select(OutboxMessage.id, OutboxMessage.sender, OutboxMessage.sending_at).where(
         OutboxMessage.sending_at.is_not(None), OutboxMessage.sent_at.is_(None))).all()
     db.session.rollback()
-    lost = [i for i, sender, at in rows if _gone(sender) or at < cutoff]
+    lost = [i for i, sender, at in rows if process_gone(sender) or at < cutoff]
     if not lost:
         return 0
     with transaction():

@@ -10,8 +10,6 @@ can show it before the facilitator confirms.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import scheduling
 from ..db_tx import transaction
 from ..extensions import db
+from ..mail import process_gone, worker_name
 from ..models import Event, Facilitation, Proposal, ScheduleVersion, Slot, SolveRun, Vote, utcnow
 from . import ServiceError, frames
 from .content import touch_event
@@ -69,24 +68,6 @@ def cancel_run(run: SolveRun) -> None:
             raise ServiceError(_("This run has already ended."))
 
 
-def worker_name() -> str:
-    return f"{os.getpid()}@{socket.gethostname()}"
-
-
-def _worker_is_dead(name: str | None) -> bool:
-    """True when the run's worker is a process on this machine that no longer exists."""
-    pid, _, host = (name or "").partition("@")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def _stale_cutoff(stale_after: float | None = None) -> datetime:
     limit = stale_after if stale_after is not None else current_app.config.get("RUN_STALE_AFTER", STALE_AFTER)
     return utcnow() - timedelta(seconds=limit)
@@ -96,7 +77,7 @@ def run_stalled(run: SolveRun) -> bool:
     """A run still marked running whose worker is gone (no heartbeat for a minute): its page
     offers to run it again (which marks it failed), even when no other worker is there to."""
     return run.status == "running" and (
-        _worker_is_dead(run.worker) or run.heartbeat_at is None or run.heartbeat_at < _stale_cutoff())
+        process_gone(run.worker) or run.heartbeat_at is None or run.heartbeat_at < _stale_cutoff())
 
 
 def reap_stale_runs(stale_after: float | None = None) -> int:
@@ -106,7 +87,7 @@ def reap_stale_runs(stale_after: float | None = None) -> int:
     running = db.session.execute(select(SolveRun.id, SolveRun.worker, SolveRun.heartbeat_at)
                                  .where(SolveRun.status == "running")).all()
     dead = [run_id for run_id, worker, beat in running
-            if _worker_is_dead(worker) or beat is None or beat < cutoff]
+            if process_gone(worker) or beat is None or beat < cutoff]
     db.session.rollback()
     if not dead:
         return 0
